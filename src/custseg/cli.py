@@ -1,0 +1,257 @@
+"""The ``custseg`` command: thin commands that parse options, call the library and print.
+
+Errors the library raises on purpose become one line on stderr and exit code 2; anything else is
+exit code 1 with a one-line message (set CUSTSEG_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import ConfigError, CustsegError, param_error
+
+app = typer.Typer(
+    name="custseg", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False, rich_markup_mode=None,
+    help="Segment customers with K-means and turn the segments into decisions.",
+)
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+# Shared options: every command spells an option the same way.
+InputArg = Annotated[Path | None, typer.Argument(
+    help="Customer table: .csv, .tsv, .parquet, .xlsx or .jsonl. Omit for the built-in sample.",
+    show_default=False)]
+IdCol = Annotated[str | None, typer.Option("--id-col", help="Customer id column (detected if "
+                                           "omitted).")]
+Features = Annotated[str | None, typer.Option(
+    "--features", help="Comma-separated feature columns (default: numeric and low-cardinality "
+    "categorical columns except the id).")]
+KOpt = Annotated[str, typer.Option("--k", help="Number of segments, or 'auto' to choose.")]
+KMin = Annotated[int, typer.Option("--k-min", help="Smallest k tried by --k auto.")]
+KMax = Annotated[int, typer.Option("--k-max", help="Largest k tried by --k auto.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed; same data and seed give the "
+                                   "same segments.")]
+Missing = Annotated[str, typer.Option("--missing", help="Missing values: impute "
+                                      "(median/most common), drop (leave the rows out) or error.")]
+Log1p = Annotated[str, typer.Option("--log1p", help="log1p before scaling: none, auto (skewed "
+                                    "non-negative columns) or a comma-separated list.")]
+Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSON "
+                                              "input, e.g. latin-1 (default utf-8).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    return items or None
+
+
+def parse_k(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise param_error("k", "an int in [2, 50] or 'auto'", text) from None
+
+
+def parse_log1p(text: str) -> str | list[str]:
+    return text if text in ("none", "auto") else (_split(text) or "none")
+
+
+def _data_options(input: Path | None, id_col: str | None, features: str | None, k: str,
+                  k_min: int, k_max: int, seed: int, missing: str, log1p: str,
+                  encoding: str | None) -> dict[str, Any]:
+    return {"data": input, "id_col": id_col, "features": _split(features), "k": parse_k(k),
+            "k_min": k_min, "k_max": k_max, "seed": seed, "missing": missing,
+            "log1p": parse_log1p(log1p), "encoding": encoding}
+
+
+@contextmanager
+def progress_steps(quiet: bool, total: int) -> Iterator[Any]:
+    """A progress bar on a terminal (stderr), nothing when piped or --quiet."""
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description:<14}"), BarColumn(),
+                  TimeElapsedColumn(), console=stderr, transient=True) as bar:
+        task = bar.add_task("starting", total=total)
+
+        def step(label: str) -> None:
+            bar.update(task, description=label, advance=1)
+
+        yield step
+
+
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        stderr.print(f"custseg: warning: {line}", markup=False, soft_wrap=True)
+
+
+@app.command()
+def segment(
+    input: InputArg = None, id_col: IdCol = None, features: Features = None, k: KOpt = "auto",
+    k_min: KMin = 2, k_max: KMax = 10, seed: Seed = 0, missing: Missing = "impute",
+    log1p: Log1p = "none", encoding: Encoding = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("custseg-output"),
+    quiet: Quiet = False,
+) -> None:
+    """Segment customers and write segments.csv, model.json, summary.json and report.html."""
+    from .pipeline import segment as run
+
+    options = _data_options(input, id_col, features, k, k_min, k_max, seed, missing, log1p,
+                            encoding)
+    with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
+        result = run(**options, on_progress=step)
+        if step:
+            step("write report")
+        result.save(out)
+    _print_warnings(result.warnings)
+    s = result.summary
+    table = Table(title=f"{s['k']} segments of {s['n_customers']:,} customers "
+                        f"(silhouette {s['silhouette']:.3f})", title_justify="left")
+    for column in ("id", "name", "customers", "share"):
+        table.add_column(column, justify="left" if column == "name" else "right")
+    for seg in s["segments"]:
+        table.add_row(str(seg["id"]), seg["name"], f"{seg['size']:,}", f"{seg['share']:.1%}")
+    stdout.print(table)
+    if s["k_selection"]["scores"]:
+        stdout.print(f"Why k={s['k']}: {s['k_selection']['reason']}", soft_wrap=True)
+    stdout.print(f"Report: {out / 'report.html'}", soft_wrap=True)
+
+
+@app.command("choose-k")
+def choose_k(
+    input: InputArg = None, id_col: IdCol = None, features: Features = None,
+    k_min: KMin = 2, k_max: KMax = 10, seed: Seed = 0, missing: Missing = "impute",
+    log1p: Log1p = "none", encoding: Encoding = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Score every k in a range and recommend one, saying why. Writes nothing."""
+    from .pipeline import segment as run
+
+    options = _data_options(input, id_col, features, "auto", k_min, k_max, seed, missing, log1p,
+                            encoding)
+    with progress_steps(quiet or as_json, total=5 + max(k_max - k_min, 0)) as step:
+        result = run(**options, on_progress=step)
+    selection = result.summary["k_selection"]
+    if as_json:
+        sys.stdout.write(json.dumps(selection, indent=2) + "\n")
+        return
+    _print_warnings(result.warnings)
+    table = Table(title=f"Choosing k for {result.summary['n_customers']:,} customers",
+                  title_justify="left")
+    for column in ("k", "silhouette", "Calinski-Harabasz", "Davies-Bouldin", "inertia",
+                   "smallest"):
+        table.add_column(column, justify="right")
+    for row in selection["scores"]:
+        mark = " *" if row["k"] == selection["recommended"] else ""
+        table.add_row(f"{row['k']}{mark}", f"{row['silhouette']:.3f}",
+                      f"{row['calinski_harabasz']:.1f}", f"{row['davies_bouldin']:.3f}",
+                      f"{row['inertia']:,.1f}", f"{row['smallest_share']:.1%}")
+    stdout.print(table)
+    stdout.print(f"Recommended k={selection['recommended']}: {selection['reason']}",
+                 soft_wrap=True)
+    stdout.print(f"Rule: {selection['rule']}.", soft_wrap=True)
+
+
+@app.command()
+def score(
+    input: Annotated[Path, typer.Argument(help="Customers to score (same formats as segment).")],
+    model: Annotated[Path, typer.Option("--model", help="model.json written by custseg segment.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output .csv or .parquet (default: "
+                                             "CSV on stdout).")] = None,
+    encoding: Encoding = None,
+) -> None:
+    """Assign customers to the segments of a saved model."""
+    from . import io
+    from .persist import load_model
+    from .score import score_frame
+
+    fitted = load_model(model)
+    frame = io.read_table(input, encoding=encoding)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scored = score_frame(fitted, frame)
+    _print_warnings([str(w.message) for w in caught])
+    if out is None:
+        scored.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        io.write_table(out, scored)
+        stderr.print(f"Scored {len(scored):,} customers into {out}", soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"custseg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Segment customers with K-means and turn the segments into decisions."""
+
+
+def _fail(message: str, code: int) -> int:
+    stderr.print(f"custseg: error: {message}", markup=False, soft_wrap=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run a command, turning errors into one line and an exit code."""
+    warnings.simplefilter("ignore")  # warnings are collected and printed as one line each
+    if not (sys.argv[1:] if argv is None else argv):
+        argv = ["--help"]
+    try:
+        returned = app(args=argv, prog_name="custseg", standalone_mode=False)
+    except CustsegError as exc:
+        return _fail(str(exc), 2)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        return _fail("interrupted", 130)
+    except MemoryError:
+        return _fail("out of memory; try a smaller file or sample the customers first", 1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if _is_usage_error(exc):
+            ctx = getattr(exc, "ctx", None)
+            command = f"custseg {ctx.info_name}" if ctx and ctx.parent else "custseg"
+            message = exc.format_message().replace("\n", " ")  # type: ignore[attr-defined]
+            return _fail(f"{message} (see {command} --help)", 2)
+        if os.environ.get("CUSTSEG_DEBUG"):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {exc}; please report this "
+                     "(set CUSTSEG_DEBUG=1 to see the traceback)", 1)
+    return returned if isinstance(returned, int) else 0
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # Typer vendors click (typer._click) in recent releases and uses click itself in older ones;
+    # match the class by name so both work without importing a private module.
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+__all__ = ["app", "main", "run", "ConfigError"]

@@ -1,0 +1,197 @@
+"""segment(): load -> validate -> prepare -> choose k -> fit -> profile, as one call.
+
+Everything is computed before anything is written: ``SegmentationResult.save`` renders every file
+in memory first and then moves each into place atomically, so bad input never leaves files behind.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import io, schema
+from .datasets import sample_path
+from .errors import DataError
+from .model import SegmentModel
+from .persist import dumps, model_to_dict
+from .prep import MissingReport, drop_constant, handle_missing
+from .profile import SegmentProfile, profile_segments
+
+Progress = Callable[[str], None]
+ROW_ID = "row_number"  # id column made up when the table has none
+
+
+@dataclass
+class SegmentationResult:
+    """What ``segment`` returns: assignments, summary, the fitted model and the profiles."""
+
+    assignments: pd.DataFrame
+    summary: dict[str, Any]
+    model: SegmentModel
+    profiles: list[SegmentProfile]
+    data: pd.DataFrame                 # the rows used, features as cleaned
+    prepared: np.ndarray               # the matrix K-means saw
+    warnings: list[str] = field(default_factory=list)
+
+    def model_dict(self) -> dict[str, Any]:
+        training = {key: self.summary[key] for key in ("n_customers", "k", "seed", "inertia",
+                                                         "silhouette")}
+        segments = [{"id": p.id, "name": p.name, "size": p.size,
+                     "profile": p.to_dict()["profile"]} for p in self.profiles]
+        return model_to_dict(self.model, segments, training, self.summary["id_column"])
+
+    def render(self) -> dict[str, str | pd.DataFrame]:
+        """Every output file's content, keyed by file name, computed in memory."""
+        from .report import render_report
+
+        return {
+            "segments.csv": self.assignments,
+            "model.json": dumps(self.model_dict()),
+            "summary.json": dumps(self.summary),
+            "report.html": render_report(self),
+        }
+
+    def save(self, out: str | os.PathLike[str] = "custseg-output") -> Path:
+        """Write segments.csv, model.json, summary.json and report.html into ``out``."""
+        rendered = self.render()
+        out = Path(out)
+        for name, content in rendered.items():
+            if isinstance(content, pd.DataFrame):
+                io.write_table(out / name, content)
+            else:
+                io.write_text(out / name, content)
+        return out
+
+
+def load_input(data: str | os.PathLike[str] | pd.DataFrame | None,
+               encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The table and a label saying where it came from (None means the built-in sample)."""
+    if data is None:
+        return io.read_table(sample_path()), "built-in sample (Mall Customers)"
+    if isinstance(data, pd.DataFrame):
+        if data.empty:
+            raise DataError("the DataFrame has no rows; pass a table with customers")
+        frame = data.copy()
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame.reset_index(drop=True), "DataFrame"
+    return io.read_table(data, encoding=encoding), str(data)
+
+
+def prepare_table(frame: pd.DataFrame, id_col: str | None, features: list[str] | None,
+                  missing: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, schema.Roles, MissingReport, list[str]]:
+    """Validate and clean a customer table.
+
+    Returns the checked table (values as read), the clean one (missing values handled, index
+    kept so rows can be matched), the column roles, the missing-value report and notes.
+    """
+    frame, notes = schema.normalise_columns(frame)
+    roles = schema.choose_roles(frame, id_col, features)
+    notes += roles.notes
+    if roles.id_column is None:
+        frame = frame.copy()
+        frame.insert(0, ROW_ID, np.arange(1, len(frame) + 1))
+        roles.id_column = ROW_ID
+        notes.append(f"no customer id column found; customers are numbered by row in "
+                     f"'{ROW_ID}' (pass --id-col to use a column)")
+    else:
+        schema.check_unique_ids(frame, roles.id_column)
+    frame = schema.check_numeric(frame, roles.numeric)
+    schema.check_not_empty_columns(frame, roles.features)
+    for column in roles.categorical:
+        frame[column] = frame[column].astype("string").astype(object).where(
+            frame[column].notna(), None)
+    clean, report = handle_missing(frame, roles.numeric, roles.categorical, missing)
+    return frame, clean, roles, report, notes
+
+
+def segment(
+    data: str | os.PathLike[str] | pd.DataFrame | None = None, *,
+    id_col: str | None = None, features: list[str] | None = None, k: int | str = "auto",
+    k_min: int = 2, k_max: int = 10, seed: int = 0, missing: str = "impute",
+    log1p: str | list[str] = "none", encoding: str | None = None, n_init: int = 10,
+    on_progress: Progress | None = None,
+) -> SegmentationResult:
+    """Segment a customer table (path, DataFrame, or None for the built-in sample)."""
+    step = on_progress or (lambda _label: None)
+    model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init, log1p=log1p)
+    model._check_params()  # fail on bad parameters before reading a large file
+    step("load")
+    raw, source = load_input(data, encoding)
+    step("validate")
+    checked, frame, roles, missing_report, notes = prepare_table(raw, id_col, features, missing)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        numeric, constant = drop_constant(frame, roles.numeric)
+        categorical, constant_cat = drop_constant(frame, roles.categorical)
+        constant += constant_cat
+        if not numeric and not categorical:
+            raise DataError("every feature column is constant; choose columns that vary between "
+                            "customers with --features")
+        used = numeric + categorical
+        step("choose k" if k == "auto" else "fit")
+        model.fit(frame[used], on_progress=step)
+    warning_lines = [str(w.message) for w in caught]
+    if model.k_selection_ is not None:
+        warning_lines += model.k_selection_.warnings
+    step("profile")
+    prepared = model.preparer_.transform(frame[used])
+    labels, distances = model.labels_, np.sqrt(
+        ((prepared - model.cluster_centers_[model.labels_]) ** 2).sum(axis=1))
+    profiles = profile_segments(frame, prepared, labels, model.preparer_)
+    model.segment_names_ = [p.name for p in profiles]
+    id_column = roles.id_column
+    assert id_column is not None
+    names = np.asarray(model.segment_names_, dtype=object)
+    assignments = pd.DataFrame({id_column: frame[id_column].to_numpy(), "segment": labels,
+                                "segment_name": names[labels], "distance": distances.round(6)})
+    for column in used:
+        # The values as read (missing cells stay empty): imputation is reported, not hidden.
+        assignments[column] = checked.loc[frame.index, column].to_numpy()
+    summary = build_summary(source, raw, frame, roles, used, constant, missing_report, notes,
+                            model, profiles, seed, warning_lines, log1p)
+    return SegmentationResult(assignments, summary, model, profiles, frame, prepared,
+                              warning_lines)
+
+
+def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: schema.Roles,
+                  used: list[str], constant: list[str], missing: MissingReport, notes: list[str],
+                  model: SegmentModel, profiles: list[SegmentProfile], seed: int,
+                  warning_lines: list[str], log1p: str | list[str]) -> dict[str, Any]:
+    from . import __version__
+
+    selection = model.k_selection_.to_dict() if model.k_selection_ is not None else {
+        "rule": f"k fixed by the user (k={model.n_clusters_})", "recommended": model.n_clusters_,
+        "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
+    return {
+        "custseg_version": __version__,
+        "input": {"source": source, "rows": int(len(raw)), "columns": [str(c) for c in raw.columns]},
+        "id_column": roles.id_column,
+        "features": used,
+        "k": int(model.n_clusters_),
+        "k_selection": selection,
+        "silhouette": round(float(model.silhouette_), 6),
+        "inertia": round(float(model.inertia_), 6),
+        "n_customers": int(len(frame)),
+        "seed": seed,
+        "data_quality": {
+            "rows_read": int(len(raw)),
+            "rows_used": int(len(frame)),
+            "missing": {"policy": missing.policy, "rows_affected": missing.rows_affected,
+                        "by_column": missing.by_column,
+                        "fill_values": missing.fill_values if missing.rows_affected else {}},
+            "constant_columns_dropped": constant,
+            "columns_not_used": roles.skipped,
+            "log1p": [s.name for s in model.preparer_.specs if s.transform == "log1p"],
+            "notes": notes,
+        },
+        "segments": [p.to_dict() for p in profiles],
+        "warnings": warning_lines,
+    }

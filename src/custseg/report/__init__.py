@@ -1,0 +1,90 @@
+"""The HTML report: one self-contained file a marketing manager can read offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import numpy as np
+from matplotlib.colors import to_hex
+
+from . import charts
+
+if TYPE_CHECKING:
+    from ..pipeline import SegmentationResult
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("custseg.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def projection(result: SegmentationResult) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """Points and centres for the scatter, with axis labels that say what the axes are."""
+    specs = result.model.preparer_.specs
+    if len(specs) == 2 and all(s.kind == "numeric" for s in specs):
+        names = [s.name for s in specs]
+        points = result.data[names].to_numpy(dtype=float)
+        centers = np.array([[p.mean for p in prof.features if p.feature in names]
+                            for prof in result.profiles])
+        return points, centers, names[0], names[1]
+    # Principal components of the prepared matrix: the 2-D view that keeps the most spread.
+    matrix = result.prepared
+    mean = matrix.mean(axis=0)
+    _, singular, components = np.linalg.svd(matrix - mean, full_matrices=False)
+    explained = singular**2 / max(float((singular**2).sum()), 1e-12)
+    columns = result.model.preparer_.output_names
+    axes_labels = []
+    for i in range(min(2, len(components))):
+        top = np.argsort(-np.abs(components[i]))[:2]
+        loads = ", ".join(f"{'+' if components[i][j] > 0 else '-'}{columns[j]}" for j in top)
+        axes_labels.append(f"component {i + 1} ({explained[i]:.0%} of spread; mostly {loads})")
+    while len(axes_labels) < 2:
+        axes_labels.append("component 2 (no further spread)")
+        components = np.vstack([components, np.zeros_like(components[:1])])
+    points = (matrix - mean) @ components[:2].T
+    centers = (result.model.cluster_centers_ - mean) @ components[:2].T
+    return points, centers, axes_labels[0], axes_labels[1]
+
+
+def render_report(result: SegmentationResult) -> str:
+    summary = result.summary
+    names = [p.name for p in result.profiles]
+    selection = summary["k_selection"]
+    k_chart = (charts.k_selection_chart(selection["scores"], summary["k"])
+               if selection["scores"] else None)
+    points, centers, xlabel, ylabel = projection(result)
+    scatter = charts.scatter_chart(points, result.model.labels_, names, xlabel, ylabel, centers,
+                                   summary["seed"])
+    sizes = charts.sizes_chart(names, [p.size for p in result.profiles])
+    feature_rows = result.profiles[0].features
+    z = np.array([[p.features[i].z for p in result.profiles] for i in range(len(feature_rows))])
+    notes = [[_annotation(p.features[i]) for p in result.profiles]
+             for i in range(len(feature_rows))]
+    labels = [f.feature if f.kind == "numeric" else f"{f.feature} (share of top level)"
+              for f in feature_rows]
+    profile_img = charts.profile_chart(labels, names, z, notes)
+    template = _ENV.get_template("report.html")
+    return template.render(
+        s=summary, profiles=result.profiles, k_chart=k_chart, scatter=scatter,
+        scatter_axes=(xlabel, ylabel), sizes=sizes, profile_img=profile_img,
+        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), fmt=_fmt,
+        two_features=xlabel in summary["features"],
+        colours=[to_hex(charts.colour(i)) for i in range(len(names))],
+    )
+
+
+def _annotation(feature: Any) -> str:
+    if feature.kind == "numeric":
+        return _fmt(feature.mean)
+    return f"{feature.level} {feature.share:.0%}"
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"

@@ -1,0 +1,102 @@
+"""The report's charts, drawn with matplotlib and embedded as PNG data URIs (works offline)."""
+
+from __future__ import annotations
+
+import base64
+import io as _io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: the report is rendered on servers and in CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+SCATTER_POINTS = 5_000  # more points only blur the picture and bloat the file
+
+
+def colour(segment: int) -> Any:
+    cmap = plt.get_cmap("tab10" if segment < 10 else "tab20")
+    return cmap(segment % cmap.N)
+
+
+def to_data_uri(fig: Figure) -> str:
+    buffer = _io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def k_selection_chart(scores: list[dict[str, Any]], chosen: int) -> str:
+    ks = [s["k"] for s in scores]
+    panels = [("silhouette", "Silhouette (higher is better)"),
+              ("calinski_harabasz", "Calinski-Harabasz (higher is better)"),
+              ("davies_bouldin", "Davies-Bouldin (lower is better)"),
+              ("inertia", "Inertia (look for the elbow)")]
+    fig, axes = plt.subplots(2, 2, figsize=(9, 5.5))
+    for ax, (key, title) in zip(axes.flat, panels, strict=True):
+        values = [s[key] for s in scores]
+        ax.plot(ks, values, marker="o", color="#4477aa")
+        ax.axvline(chosen, color="#cc3311", linestyle="--", linewidth=1)
+        ax.plot([chosen], [values[ks.index(chosen)]], marker="o", markersize=10,
+                color="#cc3311", label=f"chosen k={chosen}")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(ks)
+        ax.set_xlabel("k (number of segments)", fontsize=8)
+    axes.flat[0].legend(fontsize=8)
+    fig.tight_layout()
+    return to_data_uri(fig)
+
+
+def scatter_chart(points: np.ndarray, labels: np.ndarray, names: list[str], xlabel: str,
+                  ylabel: str, centers: np.ndarray | None, seed: int) -> str:
+    if len(points) > SCATTER_POINTS:
+        keep = np.random.default_rng(seed).choice(len(points), SCATTER_POINTS, replace=False)
+        points, labels = points[keep], labels[keep]
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for seg, name in enumerate(names):
+        mask = labels == seg
+        ax.scatter(points[mask, 0], points[mask, 1], s=14, alpha=0.75, color=colour(seg),
+                   label=f"{seg}: {name}")
+    if centers is not None:
+        ax.scatter(centers[:, 0], centers[:, 1], marker="X", s=160, color="black",
+                   edgecolor="white", label="segment centre")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
+    return to_data_uri(fig)
+
+
+def sizes_chart(names: list[str], sizes: list[int]) -> str:
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(names)))
+    positions = np.arange(len(names))[::-1]
+    bars = ax.barh(positions, sizes, color=[colour(i) for i in range(len(names))])
+    total = sum(sizes)
+    for bar, size in zip(bars, sizes, strict=True):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
+                f"  {size:,} ({size / total:.0%})", va="center", fontsize=8)
+    ax.set_yticks(positions, [f"{i}: {n}" for i, n in enumerate(names)], fontsize=8)
+    ax.set_xlabel("customers")
+    ax.set_xlim(0, max(sizes) * 1.25)
+    fig.tight_layout()
+    return to_data_uri(fig)
+
+
+def profile_chart(features: list[str], names: list[str], z: np.ndarray,
+                  annotations: list[list[str]]) -> str:
+    """Heatmap of z-scores, features down, segments across, annotated with segment means."""
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(names), 0.8 + 0.5 * len(features)))
+    limit = max(1.5, float(np.abs(z).max()))
+    image = ax.imshow(z, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(len(names)), [f"{i}: {n}" for i, n in enumerate(names)], rotation=30,
+                  ha="right", fontsize=8)
+    ax.set_yticks(range(len(features)), features, fontsize=8)
+    for row, texts in enumerate(annotations):
+        for col, text in enumerate(texts):
+            ax.text(col, row, text, ha="center", va="center", fontsize=8,
+                    color="white" if abs(z[row, col]) > limit * 0.6 else "black")
+    fig.colorbar(image, ax=ax, label="standard deviations from all customers")
+    fig.tight_layout()
+    return to_data_uri(fig)
