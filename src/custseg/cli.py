@@ -94,6 +94,7 @@ def progress_steps(quiet: bool, total: int) -> Iterator[Any]:
 
         def step(label: str) -> None:
             bar.update(task, description=label, advance=1)
+            bar.refresh()  # steps can be quicker than the refresh tick; show each one
 
         yield step
 

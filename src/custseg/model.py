@@ -137,6 +137,9 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _k_range(self, n_rows: int, n_distinct: int) -> list[int]:
+        if n_rows < self.k_min:
+            raise DataError(f"only {n_rows} customer(s) (n_samples={n_rows}) but k_min is "
+                            f"{self.k_min}; add customers or lower --k-min")
         if n_distinct < self.k_min:
             raise DataError(
                 f"only {n_distinct} distinct customer(s) (rows with different feature values) but "

@@ -122,7 +122,10 @@ def model_from_dict(payload: Any, source: str = "<dict>") -> SegmentModel:
                  and len(set(levels)) == len(levels), f"{where}.categories",
                  "must be a non-empty list of distinct strings")
             need(fill is None or isinstance(fill, str), f"{where}.fill", "must be a string or null")
-            specs.append({"name": name, "kind": kind, "categories": list(levels), "fill": fill})
+            weight = item.get("weight")
+            need(_is_number(weight) and weight > 0, f"{where}.weight", "must be a number > 0")
+            specs.append({"name": name, "kind": kind, "categories": list(levels), "fill": fill,
+                          "weight": float(weight)})
             width += len(levels)
     training = payload.get("training")
     need(isinstance(training, dict), "training", "must be an object")

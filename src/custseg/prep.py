@@ -1,7 +1,8 @@
 """From raw feature columns to the numeric matrix K-means sees, and back to the model file.
 
 Numeric columns: optional log1p, then standardised (mean 0, standard deviation 1, ddof=0).
-Categorical columns: one 0/1 column per level seen in training, levels sorted.
+Categorical columns: one indicator column per level seen in training, levels sorted, weighted
+so that a change of category counts as much as one standard deviation (``CATEGORY_WEIGHT``).
 The fitted parameters are plain numbers and strings so that the model file stays JSON.
 """
 
@@ -16,7 +17,11 @@ import pandas as pd
 
 from .errors import DataError, param_error
 
-SKEW_THRESHOLD = 1.0  # |skewness| above this (and no negatives) counts as "skewed" for log1p=auto
+SKEW_THRESHOLD = 1.0
+# One-hot columns carry 1/sqrt(2) for the present level, so that two customers differing in one
+# category are 1.0 apart: the same as one standard deviation of a numeric feature. Plain 0/1
+# indicators put them sqrt(2) apart and let a binary column such as Gender dominate the clusters.
+CATEGORY_WEIGHT = 0.5**0.5  # |skewness| above this (and no negatives) counts as "skewed" for log1p=auto
 MissingPolicy = Literal["impute", "drop", "error"]
 
 
@@ -29,11 +34,13 @@ class FeatureSpec:
     scale: float = 1.0
     fill: float | str | None = None  # median or mode, used for missing values when scoring
     categories: list[str] = field(default_factory=list)
+    weight: float = CATEGORY_WEIGHT  # categorical: value of the present level's indicator
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         if self.kind == "numeric":
             del data["categories"]
+            del data["weight"]
         else:
             for key in ("transform", "center", "scale"):
                 del data[key]
@@ -178,7 +185,7 @@ class Preparer:
                         f"({', '.join(map(str, unknown[:5]))}); they count as no known level",
                         UserWarning, stacklevel=2,
                     )
-                onehot = np.stack(
+                onehot = spec.weight * np.stack(
                     [(text == level).fillna(False).to_numpy(dtype="float64")
                      for level in spec.categories], axis=1)
                 blocks.append(onehot)

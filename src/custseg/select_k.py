@@ -156,6 +156,9 @@ def recommend(scores: list[KScore], rows_scored: int) -> KSelection:
         warnings.append("the indices disagree: " + ", ".join(
             f"{labels[name]} points to k={k}" for name, k in differ.items())
             + f"; silhouette (the rule) picks k={chosen.k}")
+    if chosen.k == ks[-1] and len(ks) > 1:
+        warnings.append(f"the pick is the largest k tried (k={chosen.k}); a larger --k-max may "
+                        "score better")
     if chosen.smallest_share < TINY_SEGMENT_SHARE:
         warnings.append(f"at k={chosen.k} the smallest segment holds only "
                         f"{chosen.smallest_share:.1%} of customers; consider a smaller k")
