@@ -16,7 +16,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .engines.local import KMeansFit, assign, fit_kmeans, order_free_sample
+from .engines.local import (
+    KMeansFit, assign, count_distinct_rows, fit_kmeans, order_free_sample,
+)
 from .errors import DataError, param_error
 from .prep import Preparer
 from .select_k import KSelection, silhouettes, sweep
@@ -112,7 +114,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
         X_prep = self.preparer_.transform(frame)
         n_rows = len(X_prep)
-        n_distinct = len(np.unique(X_prep, axis=0))
+        n_distinct = count_distinct_rows(X_prep)
         seed = int(self.seed)
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)

@@ -1,0 +1,119 @@
+"""make bench: custseg next to a plain scikit-learn script, side by side in one run.
+
+For each table size both run as separate processes on the same CSV, one after the other; wall time
+comes from the clock and peak memory from the kernel's accounting of that child (os.wait4
+ru_maxrss). Results go to bench/RESULTS.md. Usage: python bench/run.py [--sizes 10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"
+SIZES = [10_000, 100_000, 1_000_000]
+
+
+def measure(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB and stdout of one child process."""
+    start = time.perf_counter()
+    with open(WORK / "stdout.txt", "w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(command)}\n"
+                         f"{process.stderr.read() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024, (WORK / "stdout.txt").read_text()
+
+
+def run_size(n: int) -> dict[str, object]:
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from custseg.datasets.synthetic import synthetic_customers
+
+    path = WORK / f"customers_{n}.csv"
+    if not path.exists():
+        synthetic_customers(n, seed=0)[0].to_csv(path, index=False)
+    out = WORK / f"out_{n}"
+    custseg_cmd = [sys.executable, "-m", "custseg", "segment", str(path), "--k", "auto",
+                   "--out", str(out), "--quiet"]
+    baseline_cmd = [sys.executable, str(HERE / "baseline_sklearn.py"), str(path)]
+    ours_s, ours_mb, _ = measure(custseg_cmd)
+    base_s, base_mb, base_out = measure(baseline_cmd)
+    baseline = json.loads(base_out)
+    summary = json.loads((out / "summary.json").read_text())
+    k = summary["k"]
+    reference = baseline["inertia"][str(k)]
+    return {"n": n, "custseg_s": ours_s, "custseg_mb": ours_mb, "custseg_k": k,
+            "baseline_s": base_s, "baseline_mb": base_mb, "baseline_k": baseline["k"],
+            "custseg_inertia": summary["inertia"], "reference_inertia": reference,
+            "inertia_ratio": summary["inertia"] / reference}
+
+
+def write_results(rows: list[dict[str, object]]) -> Path:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()} (`make bench`). Both programs run as separate "
+        "processes on the same synthetic CSV (6 numeric features, 5 planted groups), one after "
+        "the other in the same run. Peak memory is the child's max RSS.",
+        "",
+        "## `custseg segment --k auto` vs a plain pandas + scikit-learn script",
+        "",
+        "The script: read CSV, StandardScaler, KMeans(n_init=10) for k = 2..10, silhouette with "
+        "sample_size=10,000, keep the best (`bench/baseline_sklearn.py`). custseg also writes "
+        "segments.csv, model.json, summary.json and the HTML report.",
+        "",
+        "| rows | custseg s | script s | speed-up | custseg MB | script MB | k custseg / script "
+        "| inertia / KMeans(n_init=10) at that k |",
+        "|---:|---:|---:|---:|---:|---:|:--:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {r['custseg_s']:.1f} | {r['baseline_s']:.1f} | "
+            f"{r['baseline_s'] / r['custseg_s']:.1f}x | {r['custseg_mb']:,.0f} | "
+            f"{r['baseline_mb']:,.0f} | {r['custseg_k']} / {r['baseline_k']} | "
+            f"{r['inertia_ratio']:.4f} |")
+    lines += [
+        "",
+        "Targets at 1M rows: at least 5x faster than the script, inertia within 1% of "
+        "KMeans(n_init=10) at the same k (ratio <= 1.01), under 3 GB peak memory.",
+        "",
+        "Why it is faster: k-means++ seeding and the ten restarts per k run on an order-free "
+        "50,000-row sample; the chosen solution is then polished with Lloyd iterations on all rows "
+        "(a few ms each). Silhouette for all k shares one 10,000-row distance matrix.",
+        "",
+    ]
+    target = HERE / "RESULTS.md"
+    existing = target.read_text() if target.exists() else ""
+    marker = "<!-- more benchmarks below -->"
+    tail = existing[existing.index(marker):] if marker in existing else marker + "\n"
+    target.write_text("\n".join(lines) + "\n" + tail)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        row = run_size(n)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print(f"wrote {write_results(rows)}")
+
+
+if __name__ == "__main__":
+    main()
