@@ -1,4 +1,4 @@
-"""Every bad input a new user is likely to try: exit 2, one line naming problem and fix, no files."""
+"""Every bad input a new user is likely to try: exit 2, one line with problem and fix, no files."""
 
 from __future__ import annotations
 
@@ -87,7 +87,8 @@ def test_library_raises_domain_errors_with_the_same_messages(tmp_path):
 def test_encoding_option_reads_latin1(cli, tmp_path):
     rows = "".join(f"{i},{city},{20 + i},{i * 7 % 50}\n" for i, city in
                    enumerate(["Orléans", "Zürich", "Köln", "Málaga"] * 5, start=1))
-    source = _write(tmp_path, "latin.csv", ("CustomerID,Ville,Age,Score\n" + rows).encode("latin-1"))
+    content = ("CustomerID,Ville,Age,Score\n" + rows).encode("latin-1")
+    source = _write(tmp_path, "latin.csv", content)
     result = cli("segment", source, "--encoding", "latin-1", "--k", "3", "--out", tmp_path / "o",
                  "--quiet")
     assert result.code == 0, result.err

@@ -38,10 +38,10 @@ def test_rule_takes_highest_silhouette():
     assert chosen.reason.startswith("k=3 has the highest silhouette (0.500; next best k=4")
 
 
-def test_rule_prefers_smaller_k_within_tolerance():
+def test_rule_names_near_ties_but_keeps_the_best():
     chosen = recommend([_score(2, 0.30), _score(3, 0.495), _score(4, 0.50)], 100)
-    assert chosen.recommended == 3
-    assert "within 0.01 of the best (k=4 at 0.500)" in chosen.reason
+    assert chosen.recommended == 4
+    assert "near tie with k=3 (within 0.01)" in chosen.reason
 
 
 def test_disagreement_and_tiny_segments_are_warned():

@@ -8,7 +8,11 @@ __version__ = "0.1.0"
 
 from .datasets import load_sample, sample_path  # noqa: E402
 from .errors import (  # noqa: E402
-    ConfigError, CustsegError, DataError, MissingExtraError, ModelFileError,
+    ConfigError,
+    CustsegError,
+    DataError,
+    MissingExtraError,
+    ModelFileError,
 )
 from .io import read_table  # noqa: E402
 from .model import SegmentModel  # noqa: E402

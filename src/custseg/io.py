@@ -79,13 +79,14 @@ def _read(path: Path, kind: str, encoding: str) -> pd.DataFrame:
         return pd.read_json(path, lines=True, encoding=encoding, dtype=False)
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"file '{path}' is not valid {encoding.upper()} text (byte 0x{exc.object[exc.start]:02x} "
-            f"at offset {exc.start}); pass its encoding, e.g. --encoding latin-1 or "
-            "--encoding cp1252, or re-save it as UTF-8"
+            f"file '{path}' is not valid {encoding.upper()} text (byte "
+            f"0x{exc.object[exc.start]:02x} at offset {exc.start}); pass its encoding, e.g. "
+            "--encoding latin-1 or --encoding cp1252, or re-save it as UTF-8"
         ) from None
     except LookupError:
         raise DataError(
-            f"unknown encoding '{encoding}'; use a Python codec name such as utf-8, latin-1 or cp1252"
+            f"unknown encoding '{encoding}'; use a Python codec name such as utf-8, latin-1 "
+            "or cp1252"
         ) from None
     except pd.errors.EmptyDataError:
         raise DataError(

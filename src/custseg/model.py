@@ -17,7 +17,11 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .engines.local import (
-    KMeansFit, assign, count_distinct_rows, fit_kmeans, order_free_sample,
+    KMeansFit,
+    assign,
+    count_distinct_rows,
+    fit_kmeans,
+    order_free_sample,
 )
 from .errors import DataError, param_error
 from .prep import Preparer
@@ -88,7 +92,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def _check_params(self) -> None:
         auto = isinstance(self.k, str) and self.k == "auto"
         is_int = isinstance(self.k, numbers.Integral) and not isinstance(self.k, bool)
-        if not auto and not (is_int and 2 <= int(self.k) <= MAX_K):  # type: ignore[call-overload]
+        if not auto and not (is_int and 2 <= int(self.k) <= MAX_K):
             raise param_error("k", f"an int in [2, {MAX_K}] or 'auto'", self.k)
         for name, low in (("k_min", 2), ("k_max", 2), ("n_init", 1), ("max_iter", 1),
                           ("fit_sample", 100), ("silhouette_sample", 100)):
@@ -125,7 +129,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             k = self.k_selection_.recommended
             best = self._polish(X_prep, fits[k], rows, k, seed)
         else:
-            k = int(self.k)  # type: ignore[call-overload]
+            k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
             self.k_selection_ = None
             rows = order_free_sample(X_prep, self.fit_sample, seed)

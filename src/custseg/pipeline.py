@@ -172,7 +172,8 @@ def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: sc
         "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
     return {
         "custseg_version": __version__,
-        "input": {"source": source, "rows": int(len(raw)), "columns": [str(c) for c in raw.columns]},
+        "input": {"source": source, "rows": int(len(raw)),
+                  "columns": [str(c) for c in raw.columns]},
         "id_column": roles.id_column,
         "features": used,
         "k": int(model.n_clusters_),

@@ -17,11 +17,11 @@ import pandas as pd
 
 from .errors import DataError, param_error
 
-SKEW_THRESHOLD = 1.0
+SKEW_THRESHOLD = 1.0  # |skewness| above this (and no negatives) counts as "skewed" for log1p=auto
 # One-hot columns carry 1/sqrt(2) for the present level, so that two customers differing in one
 # category are 1.0 apart: the same as one standard deviation of a numeric feature. Plain 0/1
 # indicators put them sqrt(2) apart and let a binary column such as Gender dominate the clusters.
-CATEGORY_WEIGHT = 0.5**0.5  # |skewness| above this (and no negatives) counts as "skewed" for log1p=auto
+CATEGORY_WEIGHT = 0.5**0.5
 MissingPolicy = Literal["impute", "drop", "error"]
 
 
@@ -63,7 +63,7 @@ def handle_missing(
         raise param_error("missing", "one of 'impute', 'drop', 'error'", policy)
     columns = numeric + categorical
     missing = frame[columns].isna()
-    by_column = {c: int(n) for c, n in missing.sum().items() if n}
+    by_column = {str(c): int(n) for c, n in missing.sum().items() if n}
     affected = missing.any(axis=1)
     fills: dict[str, float | str] = {}
     if policy == "error" and affected.any():
@@ -100,7 +100,7 @@ def drop_constant(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], l
 
 def skewed_columns(frame: pd.DataFrame, numeric: list[str]) -> list[str]:
     return [c for c in numeric
-            if frame[c].min() >= 0 and abs(float(frame[c].skew())) > SKEW_THRESHOLD]
+            if frame[c].min() >= 0 and abs(float(frame[c].skew())) > SKEW_THRESHOLD]  # type: ignore[arg-type]
 
 
 class Preparer:

@@ -117,8 +117,8 @@ def choose_roles(
         elif values.nunique(dropna=True) <= MAX_CATEGORY_LEVELS or features:
             categorical.append(column)
         else:
-            skipped[column] = (f"text with {values.nunique()} distinct values "
-                               f"(more than {MAX_CATEGORY_LEVELS}); name it in --features to use it")
+            skipped[column] = (f"text with {values.nunique()} distinct values (more than "
+                               f"{MAX_CATEGORY_LEVELS}); name it in --features to use it")
     if not numeric and not categorical:
         raise DataError(
             f"no usable feature columns (columns are: {_columns_hint(frame)}); "
@@ -144,9 +144,8 @@ def _is_date_like(values: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(values):
         return True
     sample = values.dropna().astype(str).head(50)
-    if sample.empty or not sample.str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").all():
-        return False
-    return True
+    return bool(not sample.empty
+                and sample.str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").all())
 
 
 def _rows(index: pd.Index, limit: int = 3) -> str:
