@@ -46,7 +46,8 @@ def test_unknown_option_is_one_line_usage_error(cli):
 def test_public_api_is_exactly_all():
     public = {name for name in dir(custseg) if not name.startswith("_")}
     modules = {"cli", "datasets", "engines", "errors", "io", "model", "persist", "pipeline",
-               "prep", "profile", "report", "schema", "score", "select_k", "features"}
+               "prep", "profile", "report", "schema", "score", "select_k", "features", "history",
+               "rfm"}
     assert public - modules == set(custseg.__all__) - {"__version__"}
 
 

@@ -48,12 +48,7 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None) -> pd.
     """Read a customer table, raising :class:`DataError` with the fix for every common defect."""
     path = Path(path)
     kind = file_kind(path)
-    if not path.exists():
-        raise DataError(f"file '{path}' not found; check the path and the current directory")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder, not a file; give the path of a data file")
-    if path.stat().st_size == 0:
-        raise DataError(f"file '{path}' is empty; export the table again with a header and rows")
+    check_file(path)
     frame = _read(path, kind, encoding or "utf-8")
     if frame.shape[1] == 0:
         raise DataError(f"file '{path}' has no columns; export the table again with a header row")
@@ -63,6 +58,16 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None) -> pd.
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def check_file(path: Path) -> None:
+    """The file exists, is a file and is not empty."""
+    if not path.exists():
+        raise DataError(f"file '{path}' not found; check the path and the current directory")
+    if path.is_dir():
+        raise DataError(f"'{path}' is a folder, not a file; give the path of a data file")
+    if path.stat().st_size == 0:
+        raise DataError(f"file '{path}' is empty; export the table again with a header and rows")
 
 
 def _read(path: Path, kind: str, encoding: str) -> pd.DataFrame:

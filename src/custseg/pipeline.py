@@ -6,6 +6,7 @@ in memory first and then moves each into place atomically, so bad input never le
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import warnings
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import io, schema
+from . import history, io, schema
 from .datasets import sample_path
 from .errors import DataError
 from .model import SegmentModel
@@ -39,6 +40,7 @@ class SegmentationResult:
     data: pd.DataFrame                 # the rows used, features as cleaned
     prepared: np.ndarray               # the matrix K-means saw
     warnings: list[str] = field(default_factory=list)
+    features_table: pd.DataFrame | None = None  # purchase histories: every computed feature
 
     def model_dict(self) -> dict[str, Any]:
         training = {key: self.summary[key] for key in ("n_customers", "k", "seed", "inertia",
@@ -51,12 +53,15 @@ class SegmentationResult:
         """Every output file's content, keyed by file name, computed in memory."""
         from .report import render_report
 
-        return {
+        files: dict[str, str | pd.DataFrame] = {
             "segments.csv": self.assignments,
             "model.json": dumps(self.model_dict()),
             "summary.json": dumps(self.summary),
             "report.html": render_report(self),
         }
+        if self.features_table is not None:
+            files["features.csv"] = self.features_table
+        return files
 
     def save(self, out: str | os.PathLike[str] = "custseg-output") -> Path:
         """Write segments.csv, model.json, summary.json and report.html into ``out``."""
@@ -114,19 +119,49 @@ def prepare_table(frame: pd.DataFrame, id_col: str | None, features: list[str] |
 
 def segment(
     data: str | os.PathLike[str] | pd.DataFrame | None = None, *,
+    transactions: bool = False, customer_col: str | None = None, date_col: str | None = None,
+    amount_col: str | None = None, quantity_col: str | None = None,
+    price_col: str | None = None, order_col: str | None = None, product_col: str | None = None,
+    as_of: str | dt.date | None = None, date_format: str | None = None,
     id_col: str | None = None, features: list[str] | None = None, k: int | str = "auto",
     k_min: int = 2, k_max: int = 10, seed: int = 0, missing: str = "impute",
-    log1p: str | list[str] = "none", encoding: str | None = None, n_init: int = 10,
+    log1p: str | list[str] | None = None, encoding: str | None = None, n_init: int = 10,
     on_progress: Progress | None = None,
 ) -> SegmentationResult:
-    """Segment a customer table (path, DataFrame, or None for the built-in sample)."""
+    """Segment customers from a customer table or, with ``transactions=True``, a purchase history.
+
+    ``data`` is a path, a DataFrame, or None for the built-in sample (customer tables only).
+    ``log1p`` defaults to "none" for customer tables and "auto" for purchase histories, whose
+    money and count features are heavily skewed.
+    """
     step = on_progress or (lambda _label: None)
-    model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init, log1p=log1p)
+    model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
+                         log1p=log1p or ("auto" if transactions else "none"))
     model._check_params()  # fail on bad parameters before reading a large file
     step("load")
-    raw, source = load_input(data, encoding)
+    if not transactions:
+        raw, source = load_input(data, encoding)
+        return _segment_table(raw, source, model, id_col, features, missing, step)
+    if data is None:
+        raise DataError("--transactions needs a purchase history file; pass its path")
+    given = {"customer": customer_col, "date": date_col, "amount": amount_col,
+             "quantity": quantity_col, "price": price_col, "order": order_col,
+             "product": product_col}
+    found = history.customer_features(data, given, as_of=as_of, date_format=date_format,
+                                      encoding=encoding)
+    source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
+    result = _segment_table(found.frame, source, model, found.columns.customer,
+                            features or history.default_features(found), missing, step)
+    history.attach(result, found)
+    return result
+
+
+def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: str | None,
+                   features: list[str] | None, missing: str,
+                   step: Progress) -> SegmentationResult:
     step("validate")
     checked, frame, roles, missing_report, notes = prepare_table(raw, id_col, features, missing)
+    k, seed, log1p = model.k, int(model.seed), model.log1p
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         numeric, constant = drop_constant(frame, roles.numeric)

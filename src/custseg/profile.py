@@ -27,9 +27,28 @@ _ROLE_WORDS = {
     "spend": ("spend", "monetary", "revenue", "sales", "amount", "value", "basket", "purchase"),
     "age": ("age",),
     "recency": ("recency", "days since", "last purchase"),
-    "frequency": ("frequency", "orders", "visits", "transactions"),
+    "frequency": ("frequency", "visits", "transactions"),
 }
 _DROP_WORDS = {"annual", "total", "score", "k$", "usd", "eur", "gbp"}
+
+# Purchase-history features speak RFM language: (high, very high, low, very low, noun).
+_VOCAB = {
+    "recency_days": ("lapsed", "long lapsed", "recent", "very recent", "recency"),
+    "frequency": ("frequent", "very frequent", "infrequent", "very infrequent", "frequency"),
+    "monetary": ("high spend", "very high spend", "low spend", "very low spend", "spend"),
+    "avg_order_value": ("big baskets", "very big baskets", "small baskets", "very small baskets",
+                        "basket size"),
+    "tenure_days": ("long-standing", "long-standing", "newer", "new", "tenure"),
+    "mean_days_between_orders": ("long gaps between orders", "very long gaps between orders",
+                                 "short gaps between orders", "very short gaps between orders",
+                                 "gaps between orders"),
+    "distinct_products": ("wide range", "very wide range", "narrow range", "very narrow range",
+                          "product range"),
+    "total_items": ("many items", "very many items", "few items", "very few items", "items"),
+    "return_share": ("many returns", "very many returns", "few returns", "very few returns",
+                     "returns"),
+}
+RFM_ORDER = ["recency_days", "frequency", "monetary"]
 
 
 @dataclass
@@ -73,6 +92,8 @@ def _rounded(values: dict[str, Any]) -> dict[str, Any]:
 
 def friendly(column: str) -> str:
     """A short noun for a column: 'Annual Income (k$)' -> 'income'."""
+    if column in _VOCAB:
+        return _VOCAB[column][4]
     text = re.sub(r"\(.*?\)", " ", column)
     text = re.sub(r"[_\-]+", " ", text).lower()
     words = [w for w in text.split() if w not in _DROP_WORDS]
@@ -108,6 +129,9 @@ def term(profile: FeatureProfile) -> str:
         return f"{profile.level}" if share >= 0.95 else f"mostly {profile.level}"
     noun = friendly(profile.feature)
     word = level_word(profile.z)
+    if profile.feature in _VOCAB and word != "average":
+        high, very_high, low, very_low, _ = _VOCAB[profile.feature]
+        return {"very high": very_high, "high": high, "low": low, "very low": very_low}[word]
     if role(profile.feature) == "age" and word != "average":
         return {"very high": "much older", "high": "older", "low": "younger",
                 "very low": "much younger"}[word]
@@ -162,12 +186,19 @@ def profile_segments(
     return profiles
 
 
+def _name_order(items: list[FeatureProfile]) -> list[FeatureProfile]:
+    """Notable recency, frequency and spend first, in RFM order ("recent, frequent, high spend"),
+    then every other feature by how far it sits from average."""
+    rfm = [f for name in RFM_ORDER for f in items
+           if f.feature == name and abs(f.z) >= NOTABLE_Z]
+    return rfm + sorted((f for f in items if f not in rfm), key=lambda f: -abs(f.z))
+
+
 def _unique_names(per_segment: list[list[FeatureProfile]]) -> list[str]:
-    ranked = [sorted(items, key=lambda f: -abs(f.z)) for items in per_segment]
+    ranked = [_name_order(items) for items in per_segment]
     # Name by what sets the segment apart (up to NAME_TERMS features); a segment with nothing
     # notable is named by its two strongest features, which then read "average ...".
-    depth = [min(NAME_TERMS, max(1, sum(abs(f.z) >= NOTABLE_Z for f in r))) if
-             any(abs(f.z) >= NOTABLE_Z for f in r) else min(NAME_TERMS, len(r)) for r in ranked]
+    depth = [_initial_depth(r) for r in ranked]
 
     def build(seg: int) -> str:
         text = ", ".join(term(f) for f in ranked[seg][:depth[seg]])
@@ -187,6 +218,16 @@ def _unique_names(per_segment: list[list[FeatureProfile]]) -> list[str]:
         if names.count(names[s]) > 1:
             names[s] = f"{names[s]} (segment {s})"
     return names
+
+
+def _initial_depth(ranked: list[FeatureProfile]) -> int:
+    notable = sum(abs(f.z) >= NOTABLE_Z for f in ranked)
+    rfm = sum(f.feature in RFM_ORDER and abs(f.z) >= NOTABLE_Z for f in ranked)
+    if rfm >= 2:
+        return rfm  # up to three RFM words read as one phrase
+    if notable:
+        return min(NAME_TERMS, notable)
+    return min(NAME_TERMS, len(ranked))
 
 
 def _figure(value: float | None) -> str:
@@ -225,9 +266,29 @@ def _z_of(items: list[FeatureProfile], wanted: str) -> float | None:
 def suggest_action(items: list[FeatureProfile]) -> str:
     """A marketing action from the segment's value and capacity, by the rules in the README."""
     spend, capacity, age = _z_of(items, "spend"), _z_of(items, "capacity"), _z_of(items, "age")
+    recency, frequency = _z_of(items, "recency"), _z_of(items, "frequency")
+    tenure = next((f.z for f in items if f.feature == "tenure_days"), None)
     high = lambda z: z is not None and z >= NOTABLE_Z  # noqa: E731
     low = lambda z: z is not None and z <= -NOTABLE_Z  # noqa: E731
-    if high(spend) and high(capacity):
+    if high(recency) and (high(frequency) or high(spend)):
+        action = ("Win back now: they used to be valuable. Personal outreach and a strong "
+                  "comeback offer before they are gone for good.")
+    elif high(recency):
+        action = ("Low-cost win-back: one reactivation message with an incentive; stop spending "
+                  "on those who do not respond.")
+    elif low(tenure):
+        action = ("Onboard: a welcome series and a second-purchase incentive to turn a first "
+                  "order into a habit.")
+    elif high(frequency):
+        action = ("Reward loyalty: VIP perks, early access and referral invitations; no blanket "
+                  "discounts.")
+    elif low(frequency) and not high(spend):
+        action = ("Activate: a time-limited incentive and reminders of what they have not tried "
+                  "yet, to build a second and third visit.")
+    elif low(recency) and spend is None and capacity is None:
+        action = ("Keep the momentum: recommend next purchases while they are engaged, and "
+                  "invite them to the loyalty programme.")
+    elif high(spend) and high(capacity):
         action = ("Retain and reward: a VIP tier, early access to new lines and personal service; "
                   "avoid blanket discounts they do not need.")
     elif low(spend) and high(capacity):

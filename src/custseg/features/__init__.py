@@ -1,0 +1,1 @@
+"""Turning raw data into one row of features per customer."""

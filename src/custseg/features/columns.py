@@ -1,0 +1,80 @@
+"""Which column of a purchase history plays which role, detected by name or given by flags."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from ..errors import DataError
+
+# Spellings seen in real exports, most specific first (Online Retail, the groceries file, plain).
+ROLE_NAMES: dict[str, tuple[str, ...]] = {
+    "customer": ("customerid", "customer", "custid", "customerno", "customernumber",
+                 "membernumber", "memberid", "member", "clientid", "userid", "accountid"),
+    "date": ("invoicedate", "orderdate", "transactiondate", "purchasedate", "salesdate",
+             "orderdatetime", "date", "datetime", "timestamp", "time"),
+    "order": ("invoiceno", "invoice", "invoicenumber", "invoiceid", "orderid", "orderno",
+              "ordernumber", "order", "transactionid", "transactionno", "receiptid", "receiptno",
+              "basketid"),
+    "product": ("stockcode", "productid", "productcode", "sku", "itemid", "itemcode", "product",
+                "productname", "itemdescription", "item", "description"),
+    "quantity": ("quantity", "qty", "units", "unitssold"),
+    "price": ("unitprice", "price", "itemprice", "priceeach"),
+    "amount": ("amount", "lineamount", "linetotal", "totalamount", "total", "sales", "revenue",
+               "netamount", "spend"),
+}
+FLAGS = {role: f"--{role}-col" for role in ROLE_NAMES}
+
+
+@dataclass
+class ColumnMap:
+    customer: str
+    date: str
+    order: str | None = None
+    product: str | None = None
+    quantity: str | None = None
+    price: str | None = None
+    amount: str | None = None
+
+    @property
+    def has_money(self) -> bool:
+        return self.amount is not None or (self.quantity is not None and self.price is not None)
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def map_columns(columns: list[str], given: dict[str, str | None]) -> ColumnMap:
+    """Resolve every role: the flag's column when given (it must exist), else detection."""
+    by_key: dict[str, str] = {}
+    for column in columns:
+        by_key.setdefault(_key(column), column)
+    shown = ", ".join(f"'{c}'" for c in columns)
+    found: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for role, names in ROLE_NAMES.items():
+        wanted = given.get(role)
+        if wanted:
+            match = wanted if wanted in columns else by_key.get(_key(wanted))
+            if match is None:
+                raise DataError(f"column '{wanted}' given in {FLAGS[role]} not found; columns "
+                                f"are: {shown}")
+            found[role] = match
+        else:
+            found[role] = next((by_key[n] for n in names
+                                if n in by_key and by_key[n] not in taken), None)
+        if found[role]:
+            taken.add(found[role])  # type: ignore[arg-type]
+    for role in ("customer", "date"):
+        if not found[role]:
+            examples = ", ".join(ROLE_NAMES[role][:4])
+            raise DataError(
+                f"no {'customer id' if role == 'customer' else 'purchase date'} column found "
+                f"(looked for names like {examples}; columns are: {shown}); name it with "
+                f"{FLAGS[role]}"
+            )
+    return ColumnMap(**found)  # type: ignore[arg-type]

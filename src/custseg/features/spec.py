@@ -1,0 +1,118 @@
+"""The per-customer feature definitions, as SQL shared by every engine (DuckDB and Spark).
+
+Input: a view ``lines`` with one row per purchase line and the columns
+``customer`` (text), ``day`` (date), ``order_key`` (text: the order id, or the day when there is
+no order column), ``product`` (text or NULL), ``quantity`` (decimal or NULL), ``amount`` (decimal
+or NULL when there is no money column) and ``is_return`` (boolean). Only lines with a customer id
+dated on or before the as-of date reach this view.
+
+Definitions (the README repeats them):
+- recency_days: as-of date minus the customer's last purchase day (returns are not purchases;
+  a customer with only returns counts from the last return).
+- frequency: distinct orders among purchase lines (distinct purchase days without an order column).
+- monetary: net spend, the sum of every line's amount; returns carry negative amounts, so they
+  are netted.
+- avg_order_value: gross spend on purchase lines divided by frequency (0 when frequency is 0).
+- tenure_days: as-of date minus the first purchase day.
+- mean_days_between_orders: (last - first purchase day) / (frequency - 1); for one-time buyers it
+  is tenure_days, the time since their only purchase, a lower bound of their real gap.
+- distinct_products: distinct products among purchase lines.
+- total_items: net quantity (sum over every line); without a quantity column, purchase lines
+  minus return lines (each line one item).
+- return_share: returned amount / gross amount (lines instead of money without prices).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MONEY_FEATURES = ["monetary", "avg_order_value"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few spellings that differ between engines."""
+
+    name: str
+
+    def days_between(self, start: str, end: str) -> str:
+        if self.name == "spark":
+            return f"datediff({end}, {start})"
+        return f"date_diff('day', {start}, {end})"
+
+    def as_double(self, expression: str) -> str:
+        return f"CAST({expression} AS DOUBLE)"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+
+
+def feature_names(money: bool, product: bool, returns: bool) -> list[str]:
+    names = ["recency_days", "frequency"]
+    if money:
+        names += MONEY_FEATURES
+    names += ["tenure_days", "mean_days_between_orders"]
+    if product:
+        names.append("distinct_products")
+    names.append("total_items")
+    if returns:
+        names.append("return_share")
+    return names
+
+
+def features_sql(dialect: Dialect, as_of: str, money: bool, product: bool, quantity: bool,
+                 returns: bool) -> str:
+    """One SELECT producing a row per customer; ``as_of`` is a SQL date expression."""
+    d = dialect
+    buy = "NOT is_return"
+    per_customer = f"""
+        SELECT customer,
+          max(CASE WHEN {buy} THEN day END) AS last_buy, max(day) AS last_any,
+          min(CASE WHEN {buy} THEN day END) AS first_buy, min(day) AS first_any,
+          count(DISTINCT CASE WHEN {buy} THEN order_key END) AS frequency,
+          sum(amount) AS net_amount,
+          sum(CASE WHEN {buy} THEN amount END) AS gross_amount,
+          sum(CASE WHEN is_return THEN -amount END) AS returned_amount,
+          count(DISTINCT CASE WHEN {buy} THEN product END) AS distinct_products,
+          sum(quantity) AS net_quantity,
+          sum(CASE WHEN {buy} THEN 1 ELSE 0 END) AS purchase_lines,
+          sum(CASE WHEN is_return THEN 1 ELSE 0 END) AS return_lines
+        FROM lines GROUP BY customer"""
+    last = "coalesce(last_buy, last_any)"
+    first = "coalesce(first_buy, first_any)"
+    tenure = d.days_between(first, as_of)
+    columns = [
+        "customer",
+        f"{d.days_between(last, as_of)} AS recency_days",
+        "frequency",
+    ]
+    if money:
+        columns += [
+            f"{d.as_double('coalesce(net_amount, 0)')} AS monetary",
+            f"CASE WHEN frequency > 0 THEN {d.as_double('coalesce(gross_amount, 0)')} / frequency "
+            "ELSE 0 END AS avg_order_value",
+        ]
+    columns += [
+        f"{tenure} AS tenure_days",
+        f"CASE WHEN frequency > 1 THEN {d.as_double(d.days_between('first_buy', 'last_buy'))} "
+        f"/ (frequency - 1) ELSE {d.as_double(tenure)} END AS mean_days_between_orders",
+    ]
+    if product:
+        columns.append("distinct_products")
+    if quantity:
+        columns.append(f"{d.as_double('coalesce(net_quantity, 0)')} AS total_items")
+    else:
+        columns.append(f"{d.as_double('purchase_lines - return_lines')} AS total_items")
+    if returns:
+        if money:
+            columns.append(
+                "CASE WHEN coalesce(gross_amount, 0) > 0 THEN "
+                f"{d.as_double('coalesce(returned_amount, 0)')} / "
+                f"{d.as_double('gross_amount')} ELSE 0 END AS return_share")
+        else:
+            columns.append("CASE WHEN purchase_lines > 0 THEN "
+                           f"{d.as_double('return_lines')} / purchase_lines ELSE 0 END "
+                           "AS return_share")
+    select = ",\n          ".join(columns)
+    return f"SELECT {select}\nFROM ({per_customer}) per_customer\nORDER BY customer"

@@ -1,0 +1,289 @@
+"""Purchase history -> one row of features per customer, in DuckDB.
+
+DuckDB reads CSV or Parquet straight from disk and aggregates out of core, so memory stays bounded
+by the number of customers, not lines. Values are parsed here with checks that report the column,
+a few offending values and their line numbers; money is exact DECIMAL so sums do not depend on
+row order. Nothing is dropped silently: every excluded or unusual line is counted in ``quality``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .. import io
+from ..errors import DataError
+from .columns import ColumnMap, map_columns
+from .spec import DUCKDB, feature_names, features_sql
+
+DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d",
+                "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%d/%m/%Y %H:%M",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d.%m.%Y %H:%M"]
+MONEY = "DECIMAL(18,6)"
+_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
+                  "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+
+
+@dataclass
+class HistoryFeatures:
+    frame: pd.DataFrame            # customer id column (original name) + features
+    columns: ColumnMap
+    as_of: dt.date
+    features: list[str]
+    quality: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def money(self) -> bool:
+        return self.columns.has_money
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _open(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | pd.DataFrame,
+          encoding: str | None) -> str:
+    """Create the view ``raw`` over the source; return a label for messages."""
+    if isinstance(source, pd.DataFrame):
+        con.register("raw_frame", source)
+        con.execute("CREATE VIEW raw AS SELECT * FROM raw_frame")
+        return "DataFrame"
+    path = Path(source)
+    kind = io.file_kind(path)
+    io.check_file(path)
+    if kind in ("csv", "tsv"):
+        delim = "\\t" if kind == "tsv" else ","
+        options = f"all_varchar=true, header=true, delim=E'{delim}', quote='\"'"
+        if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            options += f", encoding={_lit(encoding)}"
+        reader = f"read_csv({_lit(str(path))}, {options})"
+    elif kind == "parquet":
+        reader = f"read_parquet({_lit(str(path))})"
+    else:
+        con.register("raw_frame", io.read_table(path, encoding=encoding))
+        reader = "raw_frame"
+    try:
+        con.execute(f"CREATE VIEW raw AS SELECT * FROM {reader}")
+        con.execute("SELECT * FROM raw LIMIT 1").fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        if "unicode" in detail.lower() or "utf" in detail.lower():
+            raise DataError(f"file '{path}' is not valid UTF-8 text; pass its encoding, e.g. "
+                            "--encoding latin-1, or re-save it as UTF-8") from None
+        raise DataError(f"file '{path}' could not be read as {kind} ({detail[:160]}); check "
+                        "that it is complete and of the type its extension says") from None
+    return str(path)
+
+
+def _types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {row[0]: str(row[1]) for row in con.execute("DESCRIBE raw").fetchall()}
+
+
+def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str) -> str:
+    """'value' (line n) for the first three offending lines; ``bad`` tests the column ``v``."""
+    rows = con.execute(f"""
+        SELECT line, v FROM (SELECT row_number() OVER () + 1 AS line,
+                                    CAST({_q(column)} AS VARCHAR) AS v FROM raw)
+        WHERE {bad} ORDER BY line LIMIT 3""").fetchall()
+    return ", ".join(f"{v!r} (line {line})" for line, v in rows)
+
+
+def _date_parser(con: duckdb.DuckDBPyConnection, column: str, kind: str,
+                 date_format: str | None) -> str:
+    """A SQL template over ``{v}`` (the column as text): a TIMESTAMP, NULL if unparseable.
+
+    The first format that parses every value of a sample wins, so a column is read one way
+    throughout (never day-first on some lines and month-first on others).
+    """
+    if any(t in kind for t in ("DATE", "TIMESTAMP")):
+        return "CAST({v} AS TIMESTAMP)"
+    if date_format:
+        return f"try_strptime({{v}}, {_lit(date_format)})"
+    sample = [r[0] for r in con.execute(
+        f"SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM raw "
+        f"WHERE v IS NOT NULL AND v <> '' LIMIT 5000").fetchall()]
+    candidates = ["TRY_CAST({v} AS TIMESTAMP)"] + [f"try_strptime({{v}}, {_lit(f)})"
+                                                    for f in DATE_FORMATS]
+    if sample:
+        frame = pd.DataFrame({"v": sample})  # noqa: F841 - read by the SQL below
+        for parser in candidates:
+            test = parser.replace("{v}", "v")
+            failures = con.execute(f"SELECT count(*) FROM frame WHERE {test} IS NULL").fetchone()
+            if failures and failures[0] == 0:
+                return parser
+    bad = "v IS NOT NULL AND trim(v) <> '' AND TRY_CAST(trim(v) AS TIMESTAMP) IS NULL"
+    raise DataError(
+        f"column '{column}' has values that are not dates: {_offenders(con, column, bad)}; fix "
+        "them, or give the format with --date-format (e.g. --date-format '%d/%m/%Y')"
+    )
+
+
+def _number(column: str | None, types: dict[str, str]) -> str:
+    if column is None:
+        return "NULL"
+    if types[column].split("(")[0] in _NUMERIC_TYPES:
+        return f"CAST({_q(column)} AS {MONEY})"
+    return f"TRY_CAST(TRY_CAST(trim(CAST({_q(column)} AS VARCHAR)) AS DOUBLE) AS {MONEY})"
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
+                   types: dict[str, str]) -> None:
+    for column in (columns.quantity, columns.price, columns.amount):
+        if column is None or types[column].split("(")[0] in _NUMERIC_TYPES:
+            continue
+        bad = ("v IS NOT NULL AND trim(v) <> '' AND "
+               "TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) AS DECIMAL(18,6)) IS NULL")
+        count = con.execute(f"SELECT count(*) FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v "
+                            f"FROM raw) WHERE {bad}").fetchone()
+        if count and count[0]:
+            raise DataError(
+                f"column '{column}' should hold numbers but {count[0]} line(s) do not: "
+                f"{_offenders(con, column, bad)}; fix those cells or map another column"
+            )
+
+
+def customer_features(
+    source: str | os.PathLike[str] | pd.DataFrame, given: dict[str, str | None] | None = None,
+    as_of: str | dt.date | None = None, date_format: str | None = None,
+    encoding: str | None = None,
+) -> HistoryFeatures:
+    """Per-customer features and data-quality counts of a purchase history."""
+    con = duckdb.connect()
+    label = _open(con, source, encoding)
+    types = _types(con)
+    total = con.execute("SELECT count(*) FROM raw").fetchone()[0]  # type: ignore[index]
+    if total == 0:
+        raise DataError(f"'{label}' has a header but no purchase lines; export it again with data")
+    columns = map_columns(list(types), given or {})
+    parse_date = _date_parser(con, columns.date, types[columns.date], date_format)
+    _check_numbers(con, columns, types)
+    order = (f"NULLIF(trim(CAST({_q(columns.order)} AS VARCHAR)), '')" if columns.order
+             else "NULL")
+    product = (f"NULLIF(trim(CAST({_q(columns.product)} AS VARCHAR)), '')" if columns.product
+               else "NULL")
+    quantity, price = _number(columns.quantity, types), _number(columns.price, types)
+    if columns.amount:
+        amount = _number(columns.amount, types)
+    elif columns.quantity and columns.price:
+        amount = f"CAST({quantity} * {price} AS DECIMAL(38,6))"
+    else:
+        amount = "NULL"
+    date_text = f"trim(CAST({_q(columns.date)} AS VARCHAR))" if "VARCHAR" in types[
+        columns.date] else _q(columns.date)
+    con.execute(f"""
+        CREATE TEMP TABLE parsed AS
+        SELECT NULLIF(regexp_replace(trim(CAST({_q(columns.customer)} AS VARCHAR)),
+                                     '\\.0+$', ''), '') AS customer,
+               CAST(ts AS DATE) AS day, order_raw, product, quantity, price, amount,
+               (coalesce(regexp_matches(order_raw, '^C[0-9]+$'), false)
+                OR coalesce(quantity < 0, false)
+                OR ({'false' if columns.quantity else 'coalesce(amount < 0, false)'})) AS is_return,
+               date_missing, date_bad
+        FROM (SELECT *, {parse_date.replace("{v}", "dv")} AS ts,
+                     dv IS NULL OR CAST(dv AS VARCHAR) = '' AS date_missing,
+                     dv IS NOT NULL AND CAST(dv AS VARCHAR) <> ''
+                        AND {parse_date.replace("{v}", "dv")} IS NULL AS date_bad
+              FROM (SELECT *, {date_text} AS dv, {order} AS order_raw, {product} AS product,
+                           {quantity} AS quantity, {price} AS price, {amount} AS amount
+                    FROM raw))""")
+    bad_dates = con.execute("SELECT count(*) FROM parsed WHERE date_bad").fetchone()[0]  # type: ignore[index]
+    if bad_dates:
+        bad = (f"v IS NOT NULL AND trim(v) <> '' AND "
+               f"{parse_date.replace('{v}', 'trim(v)')} IS NULL")
+        raise DataError(f"column '{columns.date}' has {bad_dates} value(s) that are not dates in "
+                        f"the format of the rest: {_offenders(con, columns.date, bad)}; fix them "
+                        "or give the format with --date-format")
+    return _aggregate(con, columns, total, as_of)
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, as_of: str | dt.date | None) -> dt.date:
+    if as_of is None:
+        last = con.execute("SELECT max(day) FROM parsed").fetchone()[0]  # type: ignore[index]
+        return last + dt.timedelta(days=1)
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise DataError(f"--as-of '{as_of}' is not a date; use YYYY-MM-DD") from None
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
+               as_of_given: str | dt.date | None) -> HistoryFeatures:
+    with_customer = con.execute(
+        "SELECT count(*) FROM parsed WHERE customer IS NOT NULL").fetchone()[0]  # type: ignore[index]
+    if with_customer == 0:
+        raise DataError(f"every one of the {total:,} lines lacks a customer id (column "
+                        f"'{columns.customer}' is empty); name the right column with "
+                        "--customer-col")
+    as_of = _as_of(con, as_of_given)
+    as_of_sql = f"DATE {_lit(as_of.isoformat())}"
+    counts = con.execute(f"""
+        SELECT count(*) FILTER (WHERE customer IS NULL),
+               count(*) FILTER (WHERE date_missing),
+               count(*) FILTER (WHERE day > {as_of_sql}),
+               count(*) FILTER (WHERE is_return),
+               coalesce(sum(-amount) FILTER (WHERE is_return), 0),
+               count(*) FILTER (WHERE price <= 0),
+               count(*) FILTER (WHERE customer IS NOT NULL AND day <= {as_of_sql} AND is_return),
+               min(day), max(day)
+        FROM parsed""").fetchone()
+    assert counts is not None
+    distinct = con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM raw)").fetchone()
+    duplicates = total - int(distinct[0]) if distinct else 0
+    con.execute(f"""CREATE TEMP VIEW lines AS
+        SELECT customer, day, coalesce(order_raw, CAST(day AS VARCHAR)) AS order_key, product,
+               quantity, amount, is_return
+        FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL AND day <= {as_of_sql}""")
+    used = con.execute("SELECT count(*) FROM lines").fetchone()[0]  # type: ignore[index]
+    if used == 0:
+        raise DataError(f"no purchase lines on or before the as-of date {as_of}; pick a later "
+                        "--as-of")
+    returns_used = int(counts[6])
+    money = columns.has_money
+    sql = features_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
+                       quantity=columns.quantity is not None, returns=returns_used > 0)
+    frame = con.execute(sql).df()
+    frame = frame.rename(columns={"customer": columns.customer})
+    if frame[columns.customer].str.fullmatch(r"-?\d{1,18}").all():
+        frame[columns.customer] = frame[columns.customer].astype("int64")
+        frame = frame.sort_values(columns.customer, ignore_index=True)
+    for name in ("recency_days", "frequency", "tenure_days", "distinct_products"):
+        if name in frame:
+            frame[name] = frame[name].astype("int64")
+    names = feature_names(money, columns.product is not None, returns_used > 0)
+    notes = []
+    if not money:
+        notes.append("no money column (amount, or quantity and price): segments use recency, "
+                     "frequency, tenure, products and items only, without spend")
+    quality = {
+        "lines": total,
+        "lines_used": int(used),
+        "customers": int(len(frame)),
+        "first_day": str(counts[7]), "last_day": str(counts[8]),
+        "as_of": as_of.isoformat(),
+        "lines_without_customer": int(counts[0]),
+        "lines_without_date": int(counts[1]),
+        "lines_after_as_of": int(counts[2]),
+        "return_lines": int(counts[3]),
+        "returned_amount": round(float(counts[4]), 2) if money else None,
+        "zero_or_negative_price_lines": int(counts[5]) if columns.price else None,
+        "exact_duplicate_lines": duplicates,
+        "returns_netting": ("return lines (order ids starting with C, or negative quantities) "
+                            "count as returns: their negative amounts are netted into monetary "
+                            "and they are not orders" if int(counts[3]) else "no returns found"),
+        "duplicates_policy": "exact duplicate lines are kept (they may be genuine repeat "
+                             "purchases) and counted here",
+    }
+    return HistoryFeatures(frame, columns, as_of, names, quality, notes)
