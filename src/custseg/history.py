@@ -22,6 +22,19 @@ DEFAULT_WITHOUT_MONEY = ["recency_days", "frequency", "tenure_days", "distinct_p
                          "total_items"]
 
 
+# log1p (with log1p="auto") only for money and count features, as DESIGN.md says: they are
+# heavily right-skewed. Day counts stay linear: on planted data, logging recency stretched the
+# few-days end and merged recent regulars with lapsed customers (ARI 0.80 instead of 0.9+).
+LOG_CANDIDATES = {"frequency", "monetary", "avg_order_value", "distinct_products", "total_items"}
+
+
+def default_log1p(found: HistoryFeatures, features: list[str]) -> list[str]:
+    from .prep import skewed_columns
+
+    candidates = [f for f in features if f in LOG_CANDIDATES]
+    return skewed_columns(found.frame, candidates) if candidates else []
+
+
 def default_features(found: HistoryFeatures) -> list[str]:
     wanted = DEFAULT_WITH_MONEY if found.money else DEFAULT_WITHOUT_MONEY
     return [f for f in wanted if f in found.features]

@@ -131,8 +131,8 @@ def segment(
     """Segment customers from a customer table or, with ``transactions=True``, a purchase history.
 
     ``data`` is a path, a DataFrame, or None for the built-in sample (customer tables only).
-    ``log1p`` defaults to "none" for customer tables and "auto" for purchase histories, whose
-    money and count features are heavily skewed.
+    ``log1p`` defaults to "none" for customer tables; for purchase histories, to the skewed money
+    and count features (see ``history.LOG_CANDIDATES``).
     """
     step = on_progress or (lambda _label: None)
     model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
@@ -150,8 +150,11 @@ def segment(
     found = history.customer_features(data, given, as_of=as_of, date_format=date_format,
                                       encoding=encoding)
     source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
-    result = _segment_table(found.frame, source, model, found.columns.customer,
-                            features or history.default_features(found), missing, step)
+    features = features or history.default_features(found)
+    if log1p is None:
+        model.set_params(log1p=history.default_log1p(found, features))
+    result = _segment_table(found.frame, source, model, found.columns.customer, features,
+                            missing, step)
     history.attach(result, found)
     return result
 

@@ -98,9 +98,14 @@ def drop_constant(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], l
     return [c for c in columns if c not in constant], constant
 
 
+def signed_log1p(values: np.ndarray) -> np.ndarray:
+    """sign(x) * log(1 + |x|): log1p for x >= 0, and defined for net spend after returns."""
+    return np.sign(values) * np.log1p(np.abs(values))
+
+
 def skewed_columns(frame: pd.DataFrame, numeric: list[str]) -> list[str]:
-    return [c for c in numeric
-            if frame[c].min() >= 0 and abs(float(frame[c].skew())) > SKEW_THRESHOLD]  # type: ignore[arg-type]
+    """Columns whose skewness exceeds SKEW_THRESHOLD (log1p is signed, so negatives are fine)."""
+    return [c for c in numeric if abs(float(frame[c].skew())) > SKEW_THRESHOLD]  # type: ignore[arg-type]
 
 
 class Preparer:
@@ -126,10 +131,7 @@ class Preparer:
             raw = frame[name].to_numpy(dtype="float64")
             fill = fills.get(name, float(np.median(raw)))  # in input units, applied before log1p
             if name in logged:
-                if (raw < 0).any():
-                    raise DataError(f"column '{name}' has negative values and cannot be log1p-"
-                                    "transformed; leave it out of --log1p")
-                raw = np.log1p(raw)
+                raw = signed_log1p(raw)
             scale = float(raw.std())
             specs.append(FeatureSpec(
                 name, "numeric", "log1p" if name in logged else "none",
@@ -172,7 +174,7 @@ class Preparer:
                 if spec.fill is not None:
                     raw = np.where(np.isnan(raw), float(spec.fill), raw)
                 if spec.transform == "log1p":
-                    raw = np.log1p(np.clip(raw, 0, None))
+                    raw = signed_log1p(raw)
                 blocks.append(((raw - spec.center) / spec.scale)[:, None])
             else:
                 text = values.astype("string")

@@ -181,22 +181,23 @@ def customer_features(
         amount = "NULL"
     date_text = f"trim(CAST({_q(columns.date)} AS VARCHAR))" if "VARCHAR" in types[
         columns.date] else _q(columns.date)
+    # Derived columns get _-prefixed names first: DuckDB names are case-insensitive, so an
+    # alias "quantity" would clash with a raw "Quantity".
+    parse = parse_date.replace("{v}", "_dv")
+    no_quantity_returns = "false" if columns.quantity else "coalesce(_amount < 0, false)"
     con.execute(f"""
         CREATE TEMP TABLE parsed AS
-        SELECT NULLIF(regexp_replace(trim(CAST({_q(columns.customer)} AS VARCHAR)),
-                                     '\\.0+$', ''), '') AS customer,
-               CAST(ts AS DATE) AS day, order_raw, product, quantity, price, amount,
-               (coalesce(regexp_matches(order_raw, '^C[0-9]+$'), false)
-                OR coalesce(quantity < 0, false)
-                OR ({'false' if columns.quantity else 'coalesce(amount < 0, false)'})) AS is_return,
-               date_missing, date_bad
-        FROM (SELECT *, {parse_date.replace("{v}", "dv")} AS ts,
-                     dv IS NULL OR CAST(dv AS VARCHAR) = '' AS date_missing,
-                     dv IS NOT NULL AND CAST(dv AS VARCHAR) <> ''
-                        AND {parse_date.replace("{v}", "dv")} IS NULL AS date_bad
-              FROM (SELECT *, {date_text} AS dv, {order} AS order_raw, {product} AS product,
-                           {quantity} AS quantity, {price} AS price, {amount} AS amount
-                    FROM raw))""")
+        SELECT NULLIF(regexp_replace(_customer, '\\.0+$', ''), '') AS customer,
+               CAST({parse} AS DATE) AS day, _order AS order_raw, _product AS product,
+               _quantity AS quantity, _price AS price, _amount AS amount,
+               (coalesce(regexp_matches(_order, '^C[0-9]+$'), false)
+                OR coalesce(_quantity < 0, false) OR {no_quantity_returns}) AS is_return,
+               _dv IS NULL OR CAST(_dv AS VARCHAR) = '' AS date_missing,
+               _dv IS NOT NULL AND CAST(_dv AS VARCHAR) <> '' AND {parse} IS NULL AS date_bad
+        FROM (SELECT trim(CAST({_q(columns.customer)} AS VARCHAR)) AS _customer,
+                     {date_text} AS _dv, {order} AS _order, {product} AS _product,
+                     {quantity} AS _quantity, {price} AS _price, {amount} AS _amount
+              FROM raw)""")
     bad_dates = con.execute("SELECT count(*) FROM parsed WHERE date_bad").fetchone()[0]  # type: ignore[index]
     if bad_dates:
         bad = (f"v IS NOT NULL AND trim(v) <> '' AND "
