@@ -47,11 +47,32 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed; same data and se
                                    "same segments.")]
 Missing = Annotated[str, typer.Option("--missing", help="Missing values: impute "
                                       "(median/most common), drop (leave the rows out) or error.")]
-Log1p = Annotated[str, typer.Option("--log1p", help="log1p before scaling: none, auto (skewed "
-                                    "non-negative columns) or a comma-separated list.")]
+Log1p = Annotated[str | None, typer.Option(
+    "--log1p", help="log1p before scaling: none, auto (skewed columns) or a comma-separated "
+    "list. Default: none for customer tables, skewed money/count features for histories.",
+    show_default=False)]
 Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSON "
                                               "input, e.g. latin-1 (default utf-8).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Transactions = Annotated[bool, typer.Option(
+    "--transactions", help="INPUT is a purchase history (one row per purchase line): compute "
+    "per-customer features (recency, frequency, spend...) and RFM scores first.")]
+CustomerCol = Annotated[str | None, typer.Option("--customer-col", help="History: customer id "
+                                                 "column (detected if omitted).")]
+DateCol = Annotated[str | None, typer.Option("--date-col", help="History: purchase date column.")]
+AmountCol = Annotated[str | None, typer.Option("--amount-col", help="History: line amount "
+                                               "column (else quantity x price).")]
+QuantityCol = Annotated[str | None, typer.Option("--quantity-col", help="History: quantity "
+                                                 "column.")]
+PriceCol = Annotated[str | None, typer.Option("--price-col", help="History: unit price column.")]
+OrderCol = Annotated[str | None, typer.Option("--order-col", help="History: order/invoice id "
+                                              "column (else one order per customer and day).")]
+ProductCol = Annotated[str | None, typer.Option("--product-col", help="History: product column.")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="History: reference date YYYY-MM-DD "
+                                          "(default: the day after the last purchase).")]
+DateFormat = Annotated[str | None, typer.Option("--date-format", help="History: strptime "
+                                                "format of the dates, e.g. '%d/%m/%Y' "
+                                                "(detected if omitted).")]
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -70,16 +91,34 @@ def parse_k(text: str) -> int | str:
         raise param_error("k", "an int in [2, 50] or 'auto'", text) from None
 
 
-def parse_log1p(text: str) -> str | list[str]:
+def parse_log1p(text: str | None) -> str | list[str] | None:
+    if text is None:
+        return None
     return text if text in ("none", "auto") else (_split(text) or "none")
 
 
 def _data_options(input: Path | None, id_col: str | None, features: str | None, k: str,
-                  k_min: int, k_max: int, seed: int, missing: str, log1p: str,
-                  encoding: str | None) -> dict[str, Any]:
+                  k_min: int, k_max: int, seed: int, missing: str, log1p: str | None,
+                  encoding: str | None, history: dict[str, Any]) -> dict[str, Any]:
     return {"data": input, "id_col": id_col, "features": _split(features), "k": parse_k(k),
             "k_min": k_min, "k_max": k_max, "seed": seed, "missing": missing,
-            "log1p": parse_log1p(log1p), "encoding": encoding}
+            "log1p": parse_log1p(log1p), "encoding": encoding, **history}
+
+
+def _history(transactions: bool, customer_col: str | None, date_col: str | None,
+             amount_col: str | None, quantity_col: str | None, price_col: str | None,
+             order_col: str | None, product_col: str | None, as_of: str | None,
+             date_format: str | None) -> dict[str, Any]:
+    options = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col,
+               "quantity_col": quantity_col, "price_col": price_col, "order_col": order_col,
+               "product_col": product_col, "as_of": as_of, "date_format": date_format}
+    if not transactions:
+        used = [f"--{k.replace('_', '-')}" for k, v in options.items() if v is not None]
+        if used:
+            raise ConfigError(f"{', '.join(used)}: apply only to purchase histories; add "
+                              "--transactions")
+        return {}
+    return {"transactions": True, **options}
 
 
 @contextmanager
@@ -108,15 +147,21 @@ def _print_warnings(lines: list[str]) -> None:
 def segment(
     input: InputArg = None, id_col: IdCol = None, features: Features = None, k: KOpt = "auto",
     k_min: KMin = 2, k_max: KMax = 10, seed: Seed = 0, missing: Missing = "impute",
-    log1p: Log1p = "none", encoding: Encoding = None,
+    log1p: Log1p = None, encoding: Encoding = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("custseg-output"),
-    quiet: Quiet = False,
+    quiet: Quiet = False, transactions: Transactions = False, customer_col: CustomerCol = None,
+    date_col: DateCol = None, amount_col: AmountCol = None, quantity_col: QuantityCol = None,
+    price_col: PriceCol = None, order_col: OrderCol = None, product_col: ProductCol = None,
+    as_of: AsOf = None, date_format: DateFormat = None,
 ) -> None:
-    """Segment customers and write segments.csv, model.json, summary.json and report.html."""
+    """Segment customers and write segments.csv, model.json, summary.json and report.html
+    (and features.csv for a purchase history)."""
     from .pipeline import segment as run
 
+    history = _history(transactions, customer_col, date_col, amount_col, quantity_col,
+                       price_col, order_col, product_col, as_of, date_format)
     options = _data_options(input, id_col, features, k, k_min, k_max, seed, missing, log1p,
-                            encoding)
+                            encoding, history)
     with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
         if step:
@@ -140,15 +185,20 @@ def segment(
 def choose_k(
     input: InputArg = None, id_col: IdCol = None, features: Features = None,
     k_min: KMin = 2, k_max: KMax = 10, seed: Seed = 0, missing: Missing = "impute",
-    log1p: Log1p = "none", encoding: Encoding = None,
+    log1p: Log1p = None, encoding: Encoding = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    quiet: Quiet = False,
+    quiet: Quiet = False, transactions: Transactions = False, customer_col: CustomerCol = None,
+    date_col: DateCol = None, amount_col: AmountCol = None, quantity_col: QuantityCol = None,
+    price_col: PriceCol = None, order_col: OrderCol = None, product_col: ProductCol = None,
+    as_of: AsOf = None, date_format: DateFormat = None,
 ) -> None:
     """Score every k in a range and recommend one, saying why. Writes nothing."""
     from .pipeline import segment as run
 
+    history = _history(transactions, customer_col, date_col, amount_col, quantity_col,
+                       price_col, order_col, product_col, as_of, date_format)
     options = _data_options(input, id_col, features, "auto", k_min, k_max, seed, missing, log1p,
-                            encoding)
+                            encoding, history)
     with progress_steps(quiet or as_json, total=5 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
     selection = result.summary["k_selection"]
@@ -196,6 +246,39 @@ def score(
     else:
         io.write_table(out, scored)
         stderr.print(f"Scored {len(scored):,} customers into {out}", soft_wrap=True)
+
+
+@app.command()
+def generate(
+    customers: Annotated[int, typer.Option("--customers", help="Number of customers.")],
+    out: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet file.")],
+    kind: Annotated[str, typer.Option("--kind", help="history (purchase lines) or table (one "
+                                      "row per customer).")] = "history",
+    seed: Seed = 0,
+    truth: Annotated[Path | None, typer.Option("--truth", help="Where to write each customer's "
+                                               "planted group (default: OUT with .truth.csv).")]
+    = None,
+) -> None:
+    """Write synthetic customers with planted groups, and the true group of each customer."""
+    from . import io
+    from .datasets.history import purchase_history
+    from .datasets.synthetic import synthetic_customers
+
+    if customers < 1:
+        raise param_error("customers", "an int >= 1", customers)
+    io.file_kind(out)
+    if kind == "history":
+        data, groups = purchase_history(customers, seed=seed)
+    elif kind == "table":
+        data, planted = synthetic_customers(customers, seed=seed)
+        groups = data[["customer_id"]].assign(group=planted)
+    else:
+        raise param_error("kind", "'history' or 'table'", kind)
+    truth = truth or out.with_name(out.name.split(".")[0] + ".truth.csv")
+    io.write_table(out, data)
+    io.write_table(truth, groups)
+    stderr.print(f"Wrote {len(data):,} rows for {customers:,} customers to {out}; planted groups "
+                 f"in {truth}", soft_wrap=True)
 
 
 def _version(value: bool) -> None:

@@ -66,7 +66,8 @@ def attach(result: SegmentationResult, found: HistoryFeatures) -> None:
         "counts": {name: int(n) for name, n in
                    result.assignments["rfm_segment"].value_counts().items()},
         "by_segment": {int(seg): {str(k): int(v) for k, v in row.items() if v}
-                       for seg, row in cross.iterrows()},
+                       for seg, row in zip(cross.index.tolist(), cross.to_dict("records"),
+                                           strict=True)},
     }
     result.summary["data_quality"]["notes"] += found.notes
     result.warnings += found.notes

@@ -152,7 +152,9 @@ def recommend(scores: list[KScore], rows_scored: int) -> KSelection:
               "elbow": "the inertia elbow"}
     if agree:
         verb = " agree" if len(agree) > 1 else " agrees"
-        reason += "; " + " and ".join(labels[a] for a in agree) + verb
+        names = [labels[a] for a in agree]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        reason += "; " + joined + verb
     warnings = []
     if differ:
         warnings.append("the indices disagree: " + ", ".join(

@@ -102,8 +102,7 @@ def purchase_history(customers: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Da
     lines["StockCode"] = catalogue["StockCode"].to_numpy()
     lines.insert(2, "Description", catalogue["Description"].to_numpy())
     lines.insert(5, "UnitPrice", catalogue["UnitPrice"].to_numpy())
-    lines["CustomerID"] = pd.array(lines["CustomerID"].where(lines["CustomerID"] >= 0),
-                                   dtype="Int64")
+    lines["CustomerID"] = lines["CustomerID"].where(lines["CustomerID"] >= 0).astype("Int64")
     truth = pd.DataFrame({"CustomerID": ids,
                           "group": np.array([g.name for g in GROUPS])[group_of]})
     return lines, truth

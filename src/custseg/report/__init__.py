@@ -9,6 +9,7 @@ import jinja2
 import numpy as np
 from matplotlib.colors import to_hex
 
+from ..rfm import RFM_NAMES
 from . import charts
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def render_report(result: SegmentationResult) -> str:
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), fmt=_fmt,
         two_features=xlabel in summary["features"],
         colours=[to_hex(charts.colour(i)) for i in range(len(names))],
+        rfm_names=[n for n in RFM_NAMES if n in summary.get("rfm", {}).get("counts", {})],
     )
 
 
