@@ -154,7 +154,7 @@ def write_results(rows: list[dict[str, object]],
         "KMeans(n_init=10) at the same k (ratio <= 1.01), under 3 GB peak memory.",
         "",
         "Why it is faster: k-means++ seeding and the ten restarts per k run on an order-free "
-        "50,000-row sample; the chosen solution is then polished with Lloyd iterations on all rows "
+        "20,000-row sample; the chosen solution is then polished with Lloyd iterations on all rows "
         "(a few ms each). Silhouette for all k shares one 10,000-row distance matrix.",
         "",
     ]

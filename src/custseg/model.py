@@ -22,10 +22,11 @@ from .engines.local import (
     count_distinct_rows,
     fit_kmeans,
     order_free_sample,
+    row_hashes,
 )
 from .errors import DataError, param_error
 from .prep import Preparer
-from .select_k import KSelection, silhouettes, sweep
+from .select_k import KSelection, distance_matrix, silhouettes_from, sweep
 
 MAX_K = 50
 
@@ -77,7 +78,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def __init__(
         self, k: int | str = "auto", *, k_min: int = 2, k_max: int = 10, n_init: int = 10,
         max_iter: int = 300, seed: int = 0, log1p: str | list[str] = "none",
-        fit_sample: int = 50_000, silhouette_sample: int = 10_000,
+        fit_sample: int = 20_000, silhouette_sample: int = 10_000,
     ) -> None:
         self.k = k
         self.k_min = k_min
@@ -118,13 +119,17 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
         X_prep = self.preparer_.transform(frame)
         n_rows = len(X_prep)
-        n_distinct = count_distinct_rows(X_prep)
+        keys = row_hashes(X_prep, int(self.seed))
+        n_distinct = count_distinct_rows(keys)
         seed = int(self.seed)
+        # One order-free sample and one distance matrix serve every silhouette of the fit.
+        sil_rows = order_free_sample(X_prep, self.silhouette_sample, keys)
+        sil_distances = distance_matrix(X_prep[sil_rows])
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
             self.k_selection_: KSelection | None
             self.k_selection_, fits, rows = sweep(
-                X_prep, ks, seed, self.n_init, self.fit_sample, self.silhouette_sample,
+                X_prep, ks, seed, self.n_init, self.fit_sample, keys, sil_rows, sil_distances,
                 on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None)
             k = self.k_selection_.recommended
             best = self._polish(X_prep, fits[k], rows, k, seed)
@@ -132,14 +137,12 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
             self.k_selection_ = None
-            rows = order_free_sample(X_prep, self.fit_sample, seed)
+            rows = order_free_sample(X_prep, self.fit_sample, keys)
             best = self._polish(X_prep, fit_kmeans(X_prep[rows], k, seed, self.n_init), rows,
                                 k, seed)
         self._set_canonical(best.centers, X_prep)
         self.n_iter_ = best.n_iter
-        sil_rows = order_free_sample(X_prep, self.silhouette_sample, seed + 1)
-        self.silhouette_ = (silhouettes(X_prep[sil_rows], [self.labels_[sil_rows]])[0]
-                            if k > 1 else 0.0)
+        self.silhouette_ = silhouettes_from(sil_distances, [self.labels_[sil_rows]])[0]
         return self
 
     def _k_range(self, n_rows: int, n_distinct: int) -> list[int]:

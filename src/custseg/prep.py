@@ -76,14 +76,13 @@ def handle_missing(
         frame = frame.loc[~affected]
         if frame.empty:
             raise DataError("every row has a missing value; use --missing impute instead of drop")
-    else:
-        frame = frame.copy()
+    elif affected.any():
+        # Fill values are reported; without gaps the model computes its own (same) medians.
         for column in numeric:
             fills[column] = float(frame[column].median())
         for column in categorical:
             fills[column] = str(frame[column].dropna().astype(str).mode().iloc[0])
-        if affected.any():
-            frame = frame.fillna(fills)
+        frame = frame.fillna(fills)
     return frame, MissingReport(policy, int(affected.sum()), by_column, fills)
 
 

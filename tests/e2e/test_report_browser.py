@@ -50,3 +50,22 @@ def test_report_renders_every_chart_offline(browser, tmp_path, features):
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / f"report-{len(features or [])}.png"), full_page=True)
     page.close()
+
+
+def test_history_report_shows_quality_and_rfm(browser, tmp_path):
+    from pathlib import Path
+
+    groceries = Path(__file__).parents[1] / "data" / "groceries.csv"
+    out = custseg.segment(groceries, transactions=True).save(tmp_path / "run")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto((out / "report.html").as_uri())
+    assert page.locator("#quality").is_visible()
+    assert "no money column" in page.inner_text("body")
+    cross = page.locator("#rfm-cross")
+    assert cross.is_visible() and "Champions" in cross.inner_text()
+    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile"):
+        assert page.eval_on_selector(f"#{chart}", "img => img.naturalWidth") > 300
+    assert errors == []
+    page.close()

@@ -39,17 +39,18 @@ def row_hashes(X: np.ndarray, seed: int = 0) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.DataFrame(X), index=False, hash_key=hash_key).to_numpy()
 
 
-def count_distinct_rows(X: np.ndarray) -> int:
+def count_distinct_rows(keys: np.ndarray) -> int:
+    """Distinct rows, counted by their hashes (``row_hashes``)."""
     # Hashing is ~10x faster than np.unique(axis=0) on a million rows; a 64-bit collision
     # could only make the count one lower, which is harmless for the k checks it serves.
-    return int(pd.unique(row_hashes(X)).size)
+    return int(pd.unique(keys).size)
 
 
-def order_free_sample(X: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """Indices of ``size`` rows chosen by a seeded hash of their values, in canonical order."""
+def order_free_sample(X: np.ndarray, size: int, keys: np.ndarray) -> np.ndarray:
+    """Indices of the ``size`` rows with the smallest ``keys`` (seeded row hashes), in canonical
+    order. Smaller samples are subsets of larger ones, and row order never matters."""
     if len(X) <= size:
         return canonical_order(X)
-    keys = row_hashes(X, seed)
     chosen = np.argpartition(keys, size - 1)[:size]
     return chosen[canonical_order(X[chosen])]
 
