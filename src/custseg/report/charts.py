@@ -23,7 +23,7 @@ def colour(segment: int) -> Any:
 
 def to_data_uri(fig: Figure) -> str:
     buffer = _io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -45,7 +45,8 @@ def k_selection_chart(scores: list[dict[str, Any]], chosen: int) -> str:
         ax.set_xticks(ks)
         ax.set_xlabel("k (number of segments)", fontsize=8)
     axes.flat[0].legend(fontsize=8)
-    fig.tight_layout()
+    # A fixed layout: tight_layout measures every label and costs a third of this chart's time.
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.09, top=0.94, wspace=0.25, hspace=0.45)
     return to_data_uri(fig)
 
 
