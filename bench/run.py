@@ -21,6 +21,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 SIZES = [10_000, 100_000, 1_000_000]
+RAW = HERE / "results.json"  # the figures of the last run, so RESULTS.md can be re-rendered
 
 
 def measure(command: list[str]) -> tuple[float, float, str]:
@@ -118,16 +119,49 @@ def history_lines(h: dict[str, Any]) -> list[str]:
         "Targets: features from Parquet at least 10x faster than pandas and under 4 GB peak; "
         "the whole run under 30 s.",
         "",
+        _status_history(h),
+        "",
     ]
     return rows
 
 
-def write_results(rows: list[dict[str, object]],
-                  history: dict[str, Any] | None = None) -> Path:
+def _status_customers(rows: list[dict[str, Any]]) -> str:
+    big = max(rows, key=lambda r: r["n"])
+    speed = big["baseline_s"] / big["custseg_s"]
+    checks = [("5x speed-up", speed >= 5, f"{speed:.1f}x"),
+              ("inertia within 1%", big["inertia_ratio"] <= 1.01, f"{big['inertia_ratio']:.4f}"),
+              ("under 3 GB", big["custseg_mb"] < 3072, f"{big['custseg_mb']:,.0f} MB")]
+    text = f"Status at {big['n']:,} rows: " + "; ".join(
+        f"{name} {'met' if ok else 'MISSED'} ({value})" for name, ok, value in checks) + "."
+    if speed < 5:
+        text += (" Of custseg's time, about 1.2 s is importing scikit-learn and pandas and about "
+                 "2 s is profiling, the report and four output files, which the script does not "
+                 "produce; the clustering itself is under 4 s.")
+    return text
+
+
+def _status_history(h: dict[str, Any]) -> str:
+    p = h["parquet"]
+    speed = p["pandas_s"] / p["custseg_s"]
+    checks = [("10x over pandas", speed >= 10, f"{speed:.1f}x"),
+              ("under 4 GB", p["custseg_mb"] < 4096, f"{p['custseg_mb']:,.0f} MB"),
+              ("whole run under 30 s", h["segment"]["s"] < 30, f"{h['segment']['s']:.1f} s")]
+    text = "Status: " + "; ".join(
+        f"{name} {'met' if ok else 'MISSED'} ({value})" for name, ok, value in checks) + "."
+    if speed < 10:
+        text += (" Where DuckDB's time goes on two cores (measured query by query): the two exact "
+                 "per-customer count(DISTINCT) (orders, products) about 2.3 s, parsing and typing "
+                 "the lines about 1.8 s, the duplicate-line hash about 0.9 s. pandas needs 15 s "
+                 "for the same features, so 10x would mean under 1.5 s for all of that.")
+    return text
+
+
+def write_results(rows: list[dict[str, object]], history: dict[str, Any] | None,
+                  when: str) -> Path:
     lines = [
         "# Benchmarks",
         "",
-        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Run {when} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()} (`make bench`). Both programs run as separate "
         "processes on the same synthetic CSV (6 numeric features, 5 planted groups), one after "
         "the other in the same run. Peak memory is the child's max RSS.",
@@ -153,6 +187,8 @@ def write_results(rows: list[dict[str, object]],
         "Targets at 1M rows: at least 5x faster than the script, inertia within 1% of "
         "KMeans(n_init=10) at the same k (ratio <= 1.01), under 3 GB peak memory.",
         "",
+        _status_customers(rows),
+        "",
         "Why it is faster: k-means++ seeding and the ten restarts per k run on an order-free "
         "20,000-row sample; the chosen solution is then polished with Lloyd iterations on all rows "
         "(a few ms each). Silhouette for all k shares one 10,000-row distance matrix.",
@@ -169,7 +205,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--no-history", action="store_true", help="skip the 10M-line history")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite RESULTS.md from the figures of the last run")
     args = parser.parse_args()
+    if args.render:
+        raw = json.loads(RAW.read_text())
+        print(f"wrote {write_results(raw['rows'], raw['history'], raw['when'])}")
+        return
     WORK.mkdir(exist_ok=True)
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
@@ -178,7 +220,9 @@ def main() -> None:
         rows.append(row)
     history = None if args.no_history else run_history()
     print(json.dumps(history), flush=True)
-    print(f"wrote {write_results(rows, history)}")
+    when = f"{dt.datetime.now():%Y-%m-%d %H:%M}"
+    RAW.write_text(json.dumps({"when": when, "rows": rows, "history": history}, indent=1) + "\n")
+    print(f"wrote {write_results(rows, history, when)}")
 
 
 if __name__ == "__main__":
