@@ -338,4 +338,4 @@ def run() -> None:
     sys.exit(main())
 
 
-__all__ = ["app", "main", "run", "ConfigError"]
+__all__ = ["app", "main", "run"]
