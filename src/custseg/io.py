@@ -71,17 +71,64 @@ def check_file(path: Path) -> None:
 
 
 def _read(path: Path, kind: str, encoding: str) -> pd.DataFrame:
-    try:
+    with read_errors(path, kind, encoding):
         if kind in {"csv", "tsv"}:
-            return pd.read_csv(
-                path, sep="\t" if kind == "tsv" else ",", encoding=encoding,
-                encoding_errors="strict", skipinitialspace=True,
-            )
+            return pd.read_csv(path, sep="\t" if kind == "tsv" else ",", encoding=encoding,
+                               encoding_errors="strict", skipinitialspace=True)
         if kind == "parquet":
             return pd.read_parquet(path)
         if kind == "excel":
             return pd.read_excel(path, engine="openpyxl")
         return pd.read_json(path, lines=True, encoding=encoding, dtype=False)
+
+
+def iter_table(path: str | os.PathLike[str], chunk_rows: int,
+               encoding: str | None = None) -> Iterator[pd.DataFrame]:
+    """Read a table in chunks of ``chunk_rows`` rows (memory does not grow with the file).
+
+    CSV, TSV and JSON lines stream; Parquet streams by record batch; Excel is read whole.
+    Row labels continue across chunks, so error messages keep true line numbers.
+    """
+    path = Path(path)
+    kind = file_kind(path)
+    check_file(path)
+    encoding = encoding or "utf-8"
+    with read_errors(path, kind, encoding):
+        if kind in {"csv", "tsv", "jsonl"}:
+            reader = (pd.read_csv(path, sep="\t" if kind == "tsv" else ",", encoding=encoding,
+                                  encoding_errors="strict", skipinitialspace=True,
+                                  chunksize=chunk_rows) if kind != "jsonl" else
+                      pd.read_json(path, lines=True, encoding=encoding, dtype=False,
+                                   chunksize=chunk_rows))
+            with reader:
+                first = True
+                for chunk in reader:
+                    first = False
+                    chunk.columns = [str(c).strip() for c in chunk.columns]
+                    yield chunk
+                if first:
+                    raise DataError(f"file '{path}' has a header but no rows; export the table "
+                                    "again with its data")
+        elif kind == "parquet":
+            import pyarrow.parquet as pq
+
+            start = 0
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+                chunk = batch.to_pandas()
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                start += len(chunk)
+                yield chunk
+        else:
+            yield read_table(path, encoding)
+
+
+@contextlib.contextmanager
+def read_errors(path: Path, kind: str, encoding: str) -> Iterator[None]:
+    """Turn the readers' exceptions into one-line DataErrors that say what to do."""
+    try:
+        yield
+    except DataError:
+        raise
     except UnicodeDecodeError as exc:
         raise DataError(
             f"file '{path}' is not valid {encoding.upper()} text (byte "

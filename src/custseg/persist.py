@@ -151,6 +151,14 @@ def model_from_dict(payload: Any, source: str = "<dict>") -> SegmentModel:
     id_column = payload.get("id_column")
     need(id_column is None or isinstance(id_column, str), "id_column", "must be a string or null")
 
+    trained_on = payload.get("input", {"kind": "table"})
+    need(isinstance(trained_on, dict) and trained_on.get("kind") in ("table", "transactions"),
+         "input.kind", "must be 'table' or 'transactions'")
+    roles = trained_on.get("columns", {}) or {}
+    need(isinstance(roles, dict) and all(isinstance(v, str | None) for v in roles.values())
+         and set(roles) <= {"customer", "date", "order", "product", "quantity", "price",
+                            "amount"}, "input.columns", "must map roles to column names")
+
     model = SegmentModel(k=k if k >= 2 else "auto", seed=int(training.get("seed", 0) or 0))
     model.preparer_ = Preparer.from_dicts(specs)
     model.cluster_centers_ = np.asarray(centroids, dtype=np.float64).reshape(k, width)
@@ -163,4 +171,6 @@ def model_from_dict(payload: Any, source: str = "<dict>") -> SegmentModel:
     model.id_column_ = id_column
     model.training_ = training
     model.k_selection_ = None
+    model.model_file_ = payload
+    model.input_ = {"kind": trained_on["kind"], "columns": dict(roles)}
     return model

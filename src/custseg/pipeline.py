@@ -47,7 +47,11 @@ class SegmentationResult:
                                                          "silhouette")}
         segments = [{"id": p.id, "name": p.name, "size": p.size,
                      "profile": p.to_dict()["profile"]} for p in self.profiles]
-        return model_to_dict(self.model, segments, training, self.summary["id_column"])
+        payload = model_to_dict(self.model, segments, training, self.summary["id_column"])
+        history = self.summary.get("transactions")
+        payload["input"] = ({"kind": "transactions", "columns": history["columns"]} if history
+                            else {"kind": "table"})
+        return payload
 
     def render(self) -> dict[str, str | pd.DataFrame]:
         """Every output file's content, keyed by file name, computed in memory."""

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import io, schema
 from .model import SegmentModel
 
 
@@ -29,3 +36,67 @@ def score_frame(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     else:
         out.insert(0, "row_number", np.arange(1, len(frame) + 1))
     return out
+
+
+def _history_frame(model: SegmentModel, source: str | os.PathLike[str],
+                   as_of: str | dt.date | None, encoding: str | None) -> pd.DataFrame:
+    """Features of a purchase history, with the model's column roles where the file has them."""
+    from .features.transactions import customer_features
+
+    trained_on = getattr(model, "input_", {}) or {}
+    found = customer_features(source, given=trained_on.get("columns") or {}, as_of=as_of,
+                              encoding=encoding, missing_ok=True)
+    return found.frame
+
+
+def score_file(model: SegmentModel, source: str | os.PathLike[str],
+               out: str | os.PathLike[str] | None = None, *, chunk_rows: int = 100_000,
+               encoding: str | None = None, as_of: str | dt.date | None = None,
+               stdout: IO[str] | None = None) -> int:
+    """Score a file in chunks into ``out`` (.csv or .parquet, atomic) or CSV on ``stdout``.
+
+    Customer tables stream chunk by chunk, so memory does not grow with the file. A model
+    trained on a purchase history scores a purchase history: its features are computed with the
+    same definitions (DuckDB, bounded memory) as of ``as_of``. Returns the rows scored.
+    """
+    if (getattr(model, "input_", {}) or {}).get("kind") == "transactions":
+        chunks: Iterator[pd.DataFrame] = iter([_history_frame(model, source, as_of, encoding)])
+    else:
+        chunks = io.iter_table(source, chunk_rows, encoding)
+    scored = (score_frame(model, chunk) for chunk in chunks)
+    if out is None:
+        return _write_csv_stream(scored, stdout or sys.stdout)
+    target = Path(out)
+    io.file_kind(target)  # unsupported output types fail before any work
+    with io.atomic_path(target) as tmp:
+        if target.suffix.lower() in {".parquet", ".pq"}:
+            return _write_parquet_stream(scored, tmp)
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            return _write_csv_stream(scored, handle)
+
+
+def _write_csv_stream(frames: Iterator[pd.DataFrame], handle: IO[str]) -> int:
+    rows = 0
+    for frame in frames:
+        frame.to_csv(handle, index=False, header=rows == 0, lineterminator="\n")
+        rows += len(frame)
+    return rows
+
+
+def _write_parquet_stream(frames: Iterator[pd.DataFrame], target: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 0
+    writer = None
+    try:
+        for frame in frames:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += len(frame)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows

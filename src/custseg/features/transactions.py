@@ -156,16 +156,23 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
 def customer_features(
     source: str | os.PathLike[str] | pd.DataFrame, given: dict[str, str | None] | None = None,
     as_of: str | dt.date | None = None, date_format: str | None = None,
-    encoding: str | None = None,
+    encoding: str | None = None, missing_ok: bool = False,
 ) -> HistoryFeatures:
-    """Per-customer features and data-quality counts of a purchase history."""
+    """Per-customer features and data-quality counts of a purchase history.
+
+    ``given`` maps roles to column names (the CLI flags); with ``missing_ok`` a given name the
+    file lacks falls back to detection (scoring a file laid out differently from training).
+    """
     con = duckdb.connect()
     label = _open(con, source, encoding)
     types = _types(con)
     total = con.execute("SELECT count(*) FROM raw").fetchone()[0]  # type: ignore[index]
     if total == 0:
         raise DataError(f"'{label}' has a header but no purchase lines; export it again with data")
-    columns = map_columns(list(types), given or {})
+    given = dict(given or {})
+    if missing_ok:
+        given = {role: name for role, name in given.items() if name in types}
+    columns = map_columns(list(types), given)
     parse_date = _date_parser(con, columns.date, types[columns.date], date_format)
     _check_numbers(con, columns, types)
     order = (f"NULLIF(trim(CAST({_q(columns.order)} AS VARCHAR)), '')" if columns.order

@@ -1,0 +1,115 @@
+"""Production use: safe model files, streaming batch scoring, optional extras that fail kindly."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import pickle
+import sys
+
+import pandas as pd
+import pytest
+
+import custseg
+from custseg import ModelFileError, load_model
+from custseg.datasets import sample_path
+from custseg.score import score_file
+
+from .test_history import GROCERIES
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    custseg.segment().save(out)
+    return out
+
+
+class _Exploit:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_model_crafted_to_execute_code_cannot(tmp_path):
+    marker = tmp_path / "pwned"
+    (tmp_path / "model.json").write_bytes(pickle.dumps(_Exploit(str(marker))))
+    with pytest.raises(ModelFileError, match="is not (UTF-8 JSON|valid JSON)"):
+        load_model(tmp_path / "model.json")
+    assert not marker.exists()
+    # JSON that names Python objects is only text: the field check refuses it.
+    (tmp_path / "model.json").write_text(json.dumps(
+        {"format": "custseg.model", "version": 1, "features": [
+            {"name": "x", "kind": {"py/object": "os.system", "args": ["touch " + str(marker)]}}]}))
+    with pytest.raises(ModelFileError, match=r"features\[0\]\.kind"):
+        load_model(tmp_path / "model.json")
+    assert not marker.exists()
+
+
+def test_chunked_scoring_equals_scoring_at_once(trained, tmp_path):
+    model = load_model(trained / "model.json")
+    whole, chunked = io.StringIO(), io.StringIO()
+    assert score_file(model, sample_path(), stdout=whole, chunk_rows=1_000_000) == 200
+    assert score_file(model, sample_path(), stdout=chunked, chunk_rows=7) == 200
+    assert whole.getvalue() == chunked.getvalue()
+    expected = pd.read_csv(trained / "segments.csv")
+    got = pd.read_csv(io.StringIO(whole.getvalue()))
+    pd.testing.assert_frame_equal(got, expected[got.columns])
+
+
+@pytest.mark.parametrize("source_suffix", ["parquet", "jsonl", "tsv"])
+def test_streaming_formats_and_parquet_output(trained, tmp_path, source_suffix, mall):
+    source = tmp_path / f"in.{source_suffix}"
+    {"parquet": lambda: mall.to_parquet(source),
+     "jsonl": lambda: mall.to_json(source, orient="records", lines=True),
+     "tsv": lambda: mall.to_csv(source, sep="\t", index=False)}[source_suffix]()
+    model = load_model(trained / "model.json")
+    assert score_file(model, source, tmp_path / "out.parquet", chunk_rows=33) == 200
+    got = pd.read_parquet(tmp_path / "out.parquet")
+    expected = pd.read_csv(trained / "segments.csv")
+    assert got["segment"].tolist() == expected["segment"].tolist()
+
+
+def test_bad_value_in_a_later_chunk_names_the_true_line(cli, trained, tmp_path, mall):
+    bad = mall.astype({"Age": object})
+    bad.loc[150, "Age"] = "unknown"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    result = cli("score", "--model", trained / "model.json", tmp_path / "bad.csv",
+                 "--chunk-rows", "40", "--out", tmp_path / "s.csv")
+    assert result.code == 2
+    assert "column 'Age' is numeric but line 152 has 'unknown'" in result.err
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_history_model_scores_a_history_and_reproduces_training(cli, tmp_path):
+    out = tmp_path / "run"
+    assert cli("segment", GROCERIES, "--transactions", "--out", out, "-q").code == 0
+    assert json.loads((out / "model.json").read_text())["input"]["kind"] == "transactions"
+    result = cli("score", "--model", out / "model.json", GROCERIES, "--out", tmp_path / "s.csv")
+    assert result.code == 0, result.err
+    scored = pd.read_csv(tmp_path / "s.csv")
+    expected = pd.read_csv(out / "segments.csv")
+    pd.testing.assert_frame_equal(scored, expected[scored.columns])
+    earlier = cli("score", "--model", out / "model.json", GROCERIES, "--as-of", "2015-01-01",
+                  "--out", tmp_path / "e.csv")
+    assert earlier.code == 0
+    assert len(pd.read_csv(tmp_path / "e.csv")) < len(scored)
+
+
+def test_as_of_with_a_table_model_is_refused(cli, trained):
+    result = cli("score", "--model", trained / "model.json", sample_path(), "--as-of",
+                 "2024-01-01")
+    assert result.code == 2 and "--as-of applies only to models trained" in result.err
+
+
+def test_serve_without_extra_names_it(cli, trained, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fastapi", None)
+    monkeypatch.delitem(sys.modules, "custseg.serve", raising=False)
+    with pytest.raises(custseg.MissingExtraError, match=r"pip install 'custseg\[serve\]'"):
+        importlib.import_module("custseg.serve")
+    result = cli("serve", "--model", trained / "model.json")
+    assert result.code == 2
+    assert "custseg serve needs the optional 'serve' extra" in result.err
