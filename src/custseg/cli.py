@@ -153,6 +153,9 @@ def segment(
     date_col: DateCol = None, amount_col: AmountCol = None, quantity_col: QuantityCol = None,
     price_col: PriceCol = None, order_col: OrderCol = None, product_col: ProductCol = None,
     as_of: AsOf = None, date_format: DateFormat = None,
+    align_to: Annotated[Path | None, typer.Option(
+        "--align-to", help="An earlier run's model.json: matching segments keep their ids and "
+        "names; new and vanished segments are reported.")] = None,
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
@@ -162,6 +165,7 @@ def segment(
                        price_col, order_col, product_col, as_of, date_format)
     options = _data_options(input, id_col, features, k, k_min, k_max, seed, missing, log1p,
                             encoding, history)
+    options["align_to"] = align_to
     with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
         if step:
@@ -271,6 +275,24 @@ def serve(
                  soft_wrap=True)
     uvicorn.run(create_app(fitted), host=host, port=port, log_level="warning",
                 access_log=False)
+
+
+@app.command()
+def compare(
+    old: Annotated[Path, typer.Argument(help="segments.csv of the earlier run.")],
+    new: Annotated[Path, typer.Argument(help="segments.csv of the later run.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("custseg-compare"),
+) -> None:
+    """Migration between two runs: matrix (counts, shares), per-customer moves, an HTML page."""
+    from .compare import compare as run
+    from .compare import write
+
+    comparison = run(old, new)
+    write(comparison, out)
+    t = comparison.totals
+    stdout.print(f"{sum(t.values()):,} customers: {t['stayed']:,} stayed, {t['moved']:,} moved, "
+                 f"{t['new']:,} new, {t['left']:,} left", soft_wrap=True)
+    stdout.print(f"Page: {out / 'compare.html'}", soft_wrap=True)
 
 
 @app.command()

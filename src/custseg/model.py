@@ -189,6 +189,15 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.segment_sizes_ = sizes[order]
         self.inertia_ = float((distances**2).sum())
 
+    def reorder(self, order: list[int]) -> None:
+        """Renumber segments: new id ``i`` is the segment at position ``order[i]`` (alignment)."""
+        order_array = np.asarray(order)
+        rank = np.empty_like(order_array)
+        rank[order_array] = np.arange(len(order_array))
+        self.cluster_centers_ = self.cluster_centers_[order_array]
+        self.segment_sizes_ = self.segment_sizes_[order_array]
+        self.labels_ = rank[self.labels_]
+
     def _prepared(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "cluster_centers_")
         return self.preparer_.transform(_frame_from(self, X, reset=False))

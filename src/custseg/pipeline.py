@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import history, io, schema
+from . import align, history, io, schema
 from .datasets import sample_path
 from .errors import DataError
 from .model import SegmentModel
@@ -130,14 +130,20 @@ def segment(
     id_col: str | None = None, features: list[str] | None = None, k: int | str = "auto",
     k_min: int = 2, k_max: int = 10, seed: int = 0, missing: str = "impute",
     log1p: str | list[str] | None = None, encoding: str | None = None, n_init: int = 10,
+    align_to: str | os.PathLike[str] | SegmentModel | None = None,
     on_progress: Progress | None = None,
 ) -> SegmentationResult:
     """Segment customers from a customer table or, with ``transactions=True``, a purchase history.
 
     ``data`` is a path, a DataFrame, or None for the built-in sample (customer tables only).
     ``log1p`` defaults to "none" for customer tables; for purchase histories, to the skewed money
-    and count features (see ``history.LOG_CANDIDATES``).
+    and count features (see ``history.LOG_CANDIDATES``). ``align_to`` (a model or its path)
+    renumbers and renames the segments to follow an earlier run (see ``align``).
     """
+    if align_to is not None and not isinstance(align_to, SegmentModel):
+        from .persist import load_model
+
+        align_to = load_model(align_to)
     step = on_progress or (lambda _label: None)
     model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
                          log1p=log1p or ("auto" if transactions else "none"))
@@ -145,7 +151,7 @@ def segment(
     step("load")
     if not transactions:
         raw, source = load_input(data, encoding)
-        return _segment_table(raw, source, model, id_col, features, missing, step)
+        return _segment_table(raw, source, model, id_col, features, missing, step, align_to)
     if data is None:
         raise DataError("--transactions needs a purchase history file; pass its path")
     given = {"customer": customer_col, "date": date_col, "amount": amount_col,
@@ -158,14 +164,14 @@ def segment(
     if log1p is None:
         model.set_params(log1p=history.default_log1p(found, features))
     result = _segment_table(found.frame, source, model, found.columns.customer, features,
-                            missing, step)
+                            missing, step, align_to)
     history.attach(result, found)
     return result
 
 
 def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: str | None,
-                   features: list[str] | None, missing: str,
-                   step: Progress) -> SegmentationResult:
+                   features: list[str] | None, missing: str, step: Progress,
+                   align_to: SegmentModel | None = None) -> SegmentationResult:
     step("validate")
     checked, frame, roles, missing_report, notes = prepare_table(raw, id_col, features, missing)
     k, seed, log1p = model.k, int(model.seed), model.log1p
@@ -183,11 +189,18 @@ def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: 
     warning_lines = [str(w.message) for w in caught]
     if model.k_selection_ is not None:
         warning_lines += model.k_selection_.warnings
+    alignment = None
+    if align_to is not None:
+        alignment = align.match(model, frame[used], align_to)
+        model.reorder(alignment.order)
+        warning_lines += alignment.warnings()
     step("profile")
     prepared = model.preparer_.transform(frame[used])
     labels, distances = model.labels_, np.sqrt(
         ((prepared - model.cluster_centers_[model.labels_]) ** 2).sum(axis=1))
     profiles = profile_segments(frame, prepared, labels, model.preparer_)
+    if alignment is not None:
+        keep_names(profiles, alignment.names)
     model.segment_names_ = [p.name for p in profiles]
     id_column = roles.id_column
     assert id_column is not None
@@ -199,8 +212,20 @@ def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: 
         assignments[column] = checked.loc[frame.index, column].to_numpy()
     summary = build_summary(source, raw, frame, roles, used, constant, missing_report, notes,
                             model, profiles, seed, warning_lines, log1p)
+    if alignment is not None:
+        summary["alignment"] = alignment.summary()
     return SegmentationResult(assignments, summary, model, profiles, frame, prepared,
                               warning_lines)
+
+
+def keep_names(profiles: list[SegmentProfile], names: dict[int, str]) -> None:
+    """Matched segments keep their old names; a fresh name that collides gets ' (new)'."""
+    kept = set(names.values())
+    for profile in profiles:
+        if profile.id in names:
+            profile.name = names[profile.id]
+        elif profile.name in kept:
+            profile.name += " (new)"
 
 
 def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: schema.Roles,

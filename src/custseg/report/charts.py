@@ -101,3 +101,21 @@ def profile_chart(features: list[str], names: list[str], z: np.ndarray,
     fig.colorbar(image, ax=ax, label="standard deviations from all customers")
     fig.tight_layout()
     return to_data_uri(fig)
+
+
+def migration_chart(shares: Any, counts: Any) -> str:
+    """Heatmap of row shares, old segments down, new segments across, annotated with counts."""
+    fig, ax = plt.subplots(figsize=(2 + 1.2 * shares.shape[1], 1 + 0.55 * shares.shape[0]))
+    ax.imshow(shares.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(shares.shape[1]), list(shares.columns), rotation=30, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(shares.shape[0]), list(shares.index), fontsize=8)
+    ax.set_xlabel("new segment")
+    ax.set_ylabel("old segment")
+    for i in range(shares.shape[0]):
+        for j in range(shares.shape[1]):
+            value = float(shares.iat[i, j])
+            ax.text(j, i, f"{value:.0%}\n({int(counts.iat[i, j]):,})", ha="center",
+                    va="center", fontsize=7, color="white" if value > 0.6 else "black")
+    fig.tight_layout()
+    return to_data_uri(fig)
