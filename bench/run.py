@@ -96,8 +96,9 @@ def history_lines(h: dict[str, Any]) -> list[str]:
     rows = [
         "## Purchase history: 10M lines for 1M customers",
         "",
-        f"`custseg generate`-style history, {h['lines']:,} lines (`bench/history_features.py`, "
-        "DuckDB) against a plain pandas script computing the same features "
+        f"Run {h['when']}: a `custseg generate` history, {h['lines']:,} lines "
+        "(`bench/history_features.py`, DuckDB) against a plain pandas script computing "
+        "the same features "
         "(`bench/baseline_pandas_history.py`: read, groupby). Both processes print customer "
         "count and sums of recency, frequency and monetary; 'same' says they agree.",
         "",
@@ -156,18 +157,32 @@ def _status_history(h: dict[str, Any]) -> str:
     return text
 
 
-def write_results(rows: list[dict[str, object]], history: dict[str, Any] | None,
-                  when: str) -> Path:
+def write_results(raw: dict[str, Any]) -> Path:
     lines = [
         "# Benchmarks",
         "",
-        f"Run {when} on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()} (`make bench`). Both programs run as separate "
-        "processes on the same synthetic CSV (6 numeric features, 5 planted groups), one after "
-        "the other in the same run. Peak memory is the child's max RSS.",
+        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()} by `make bench` (`bench/run.py`). Each section is one run; "
+        "its programs run as separate processes, one after the other, on the same data. Peak "
+        "memory is each child's max RSS. Raw figures: `bench/results.json`.",
         "",
+    ]
+    if "customers" in raw:
+        lines += customer_lines(raw["customers"]["rows"], raw["customers"]["when"])
+    if "history" in raw:
+        lines += history_lines(raw["history"])
+    if "load" in raw:
+        lines += load_lines(raw["load"])
+    target = HERE / "RESULTS.md"
+    target.write_text("\n".join(lines) + "\n")
+    return target
+
+
+def customer_lines(rows: list[dict[str, Any]], when: str) -> list[str]:
+    lines = [
         "## `custseg segment --k auto` vs a plain pandas + scikit-learn script",
         "",
+        f"Run {when}, synthetic CSV tables (6 numeric features, 5 planted groups). "
         "The script: read CSV, StandardScaler, KMeans(n_init=10) for k = 2..10, silhouette with "
         "sample_size=10,000, keep the best (`bench/baseline_sklearn.py`). custseg also writes "
         "segments.csv, model.json, summary.json and the HTML report.",
@@ -194,35 +209,65 @@ def write_results(rows: list[dict[str, object]], history: dict[str, Any] | None,
         "(a few ms each). Silhouette for all k shares one 10,000-row distance matrix.",
         "",
     ]
-    if history:
-        lines += history_lines(history)
-    target = HERE / "RESULTS.md"
-    target.write_text("\n".join(lines) + "\n")
-    return target
+    return lines
+
+
+def load_lines(load: dict[str, Any]) -> list[str]:
+    single, batch = load["single_at_200"], load["batch_1000"]
+    ok_single = single["p99_ms"] < 25 and single["errors"] == 0
+    ok_batch = batch["customers_per_s"] >= 50_000 and batch["errors"] == 0
+    return [
+        "## Scoring service under load (`bench/load.py`)",
+        "",
+        f"Run {load['when']}: `custseg serve` as its own process on loopback, a 6-feature model; "
+        "16 concurrent clients in the benchmark process (asyncio + httpx), sharing the two cores "
+        "with the server.",
+        "",
+        "| scenario | requests | throughput | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| 1 customer per request, paced at 200 req/s | {single['requests']:,} | "
+        f"{single['requests_per_s']:.0f} req/s | {single['p50_ms']:.1f} | {single['p99_ms']:.1f} "
+        f"| {single['errors']} |",
+        f"| 1,000 customers per request, flat out | {batch['requests']:,} | "
+        f"{batch['customers_per_s']:,} customers/s ({batch['requests_per_s']:.0f} req/s) | "
+        f"{batch['p50_ms']:.1f} | {batch['p99_ms']:.1f} | {batch['errors']} |",
+        "",
+        "Targets: p99 under 25 ms for single-customer requests at 200 requests/s "
+        f"({'met' if ok_single else 'MISSED'}); at least 50,000 customers/s in batches of 1,000 "
+        f"({'met' if ok_batch else 'MISSED'}); zero errors.",
+        "",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
-    parser.add_argument("--no-history", action="store_true", help="skip the 10M-line history")
+    parser.add_argument("--parts", default="customers,history,load",
+                        help="which benchmarks to run (the others keep their last figures)")
     parser.add_argument("--render", action="store_true",
-                        help="only rewrite RESULTS.md from the figures of the last run")
+                        help="only rewrite RESULTS.md from bench/results.json")
     args = parser.parse_args()
-    if args.render:
-        raw = json.loads(RAW.read_text())
-        print(f"wrote {write_results(raw['rows'], raw['history'], raw['when'])}")
-        return
-    WORK.mkdir(exist_ok=True)
-    rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        row = run_size(n)
-        print(json.dumps(row), flush=True)
-        rows.append(row)
-    history = None if args.no_history else run_history()
-    print(json.dumps(history), flush=True)
-    when = f"{dt.datetime.now():%Y-%m-%d %H:%M}"
-    RAW.write_text(json.dumps({"when": when, "rows": rows, "history": history}, indent=1) + "\n")
-    print(f"wrote {write_results(rows, history, when)}")
+    raw: dict[str, Any] = json.loads(RAW.read_text()) if RAW.exists() else {}
+    if not args.render:
+        WORK.mkdir(exist_ok=True)
+        parts = set(args.parts.split(","))
+        when = f"{dt.datetime.now():%Y-%m-%d %H:%M}"
+        if "customers" in parts:
+            rows = []
+            for n in (int(s) for s in args.sizes.split(",")):
+                rows.append(run_size(n))
+                print(json.dumps(rows[-1]), flush=True)
+            raw["customers"] = {"when": when, "rows": rows}
+        if "history" in parts:
+            raw["history"] = {"when": when, **run_history()}
+            print(json.dumps(raw["history"]), flush=True)
+        if "load" in parts:
+            from load import run as run_load
+
+            raw["load"] = {"when": when, **run_load()}
+            print(json.dumps(raw["load"]), flush=True)
+        RAW.write_text(json.dumps(raw, indent=1) + "\n")
+    print(f"wrote {write_results(raw)}")
 
 
 if __name__ == "__main__":
