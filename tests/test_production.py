@@ -113,3 +113,54 @@ def test_serve_without_extra_names_it(cli, trained, monkeypatch):
     result = cli("serve", "--model", trained / "model.json")
     assert result.code == 2
     assert "custseg serve needs the optional 'serve' extra" in result.err
+
+
+def _defective(trained, tmp_path, kind: str):
+    text = (trained / "model.json").read_text()
+    path = tmp_path / f"{kind}.json"
+    if kind == "corrupted":
+        path.write_bytes(text.encode()[:200] + b"\x00\xff garbage" + text.encode()[220:])
+    elif kind == "truncated":
+        path.write_text(text[: len(text) * 2 // 3])
+    elif kind == "wrong-version":
+        path.write_text(text.replace('"version": 1', '"version": 7', 1))
+    else:
+        path.write_bytes(pickle.dumps(_Exploit(str(tmp_path / "pwned"))))
+    return path
+
+
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("corrupted", "is not (UTF-8 JSON|valid JSON)"), ("truncated", "it may be truncated"),
+    ("wrong-version", "has version 7 but this custseg reads version 1"),
+    ("malicious", "is not (UTF-8 JSON|valid JSON)")])
+def test_defective_model_files_everywhere(cli, trained, tmp_path, kind, reason):
+    import re
+
+    path = _defective(trained, tmp_path, kind)
+    with pytest.raises(ModelFileError, match=reason):
+        load_model(path)
+    for command in (["score", "--model", path, sample_path()], ["serve", "--model", path]):
+        result = cli(*command)
+        assert result.code == 2
+        assert result.err.count("\n") == 1 and re.search(reason, result.err), result.err
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_unexpected_failure_is_a_500_in_the_same_shape(trained, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from custseg.serve import create_app
+
+    model = load_model(trained / "model.json")
+    client = TestClient(create_app(model), raise_server_exceptions=False)
+
+    def broken(frame):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(model, "assign_frame", broken)
+    customer = custseg.load_sample().head(1).to_dict("records")
+    response = client.post("/v1/score", json={"customers": customer})
+    assert response.status_code == 500
+    assert response.json() == {"ok": False, "status": 500,
+                               "error": "internal error (RuntimeError); the service keeps running"}
+    assert client.get("/healthz").json()["ok"] is True
