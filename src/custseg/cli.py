@@ -296,6 +296,103 @@ def compare(
 
 
 @app.command()
+def export(
+    segments: Annotated[Path, typer.Option("--segments", help="The --out folder of custseg "
+                                           "segment (or its segments.csv).")],
+    segment: Annotated[str, typer.Option("--segment", help="Segment id or name.")],
+    out: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet.")],
+    holdout: Annotated[str, typer.Option("--holdout", help="Share kept as control group, e.g. "
+                                         "10% (0% for none).")] = "10%",
+    salt: Annotated[str, typer.Option("--salt", help="Salt of the id hash; change it for a new, "
+                                      "independent split.")] = "custseg",
+) -> None:
+    """A segment's customers as a target list, split into target and control groups."""
+    from . import io
+    from .targeting import target_list
+
+    listed = target_list(segments, segment, holdout, salt)
+    io.write_table(out, listed)
+    counts = listed["group"].value_counts()
+    stdout.print(f"{len(listed):,} customers of segment {listed['segment'].iloc[0]} "
+                 f"'{listed['segment_name'].iloc[0]}': {counts.get('target', 0):,} target, "
+                 f"{counts.get('control', 0):,} control -> {out}", soft_wrap=True)
+
+
+@app.command()
+def uplift(
+    results: Annotated[Path, typer.Argument(help="Campaign results: customer, group "
+                                            "(target/control), responded (0/1) or revenue.")],
+    group_col: Annotated[str | None, typer.Option("--group-col", help="Group column (default "
+                                                  "'group').")] = None,
+    outcome_col: Annotated[str | None, typer.Option(
+        "--outcome-col", help="Outcome column (default: responded/response/converted or "
+        "revenue).")] = None,
+    segments: Annotated[Path | None, typer.Option(
+        "--segments", help="A custseg --out folder: read out per segment too.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the read-out as CSV.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Response (or revenue) per group, uplift with a 95% interval and p-value, and a verdict."""
+    import pandas as pd
+
+    from . import io
+    from .uplift import read_out
+
+    frame = io.read_table(results)
+    segment_col = None
+    if segments is not None:
+        folder = segments / "segments.csv" if segments.is_dir() else segments
+        table = io.read_table(folder)
+        key = str(table.columns[0])
+        if key not in frame.columns:
+            raise ConfigError(f"results lack the id column '{key}' of {folder}; name it so")
+        frame = frame.drop(columns=["segment", "segment_name"], errors="ignore").merge(
+            table[[key, "segment", "segment_name"]], on=key, how="left")
+        frame["segment_label"] = [f"{s}: {n}" if pd.notna(s) else "not segmented"
+                                  for s, n in zip(frame["segment"], frame["segment_name"],
+                                                  strict=True)]
+        segment_col = "segment_label"
+    readouts = read_out(frame, group_col, outcome_col, segment_col)
+    rows = [r.to_dict() for r in readouts]
+    if out is not None:
+        io.write_table(out, pd.DataFrame(rows))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table_view = Table(title=f"Campaign read-out ({readouts[-1].measure})", title_justify="left")
+    for column in ("scope", "target", "control", "uplift", "95% CI", "p"):
+        table_view.add_column(column, justify="left" if column == "scope" else "right")
+    binary = readouts[-1].measure == "response rate"
+    fmt = (lambda v: f"{v:.1%}") if binary else (lambda v: f"{v:,.2f}")
+    for r in readouts:
+        table_view.add_row(f"{r.scope} (n={r.n_target:,}/{r.n_control:,})", fmt(r.target),
+                           fmt(r.control), fmt(r.uplift), f"{fmt(r.ci_low)} to {fmt(r.ci_high)}",
+                           f"{r.p_value:.3g}")
+    stdout.print(table_view)
+    for r in readouts:
+        stdout.print(f"{r.scope}: {r.verdict}", soft_wrap=True)
+
+
+@app.command()
+def recommend(
+    segments: Annotated[Path, typer.Option("--segments", help="The --out folder of custseg "
+                                           "segment --transactions.")],
+    transactions: Annotated[Path, typer.Option("--transactions", help="The purchase history.")],
+    out: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet.")],
+    top: Annotated[int, typer.Option("--top", help="Products per customer.")] = 10,
+    encoding: Encoding = None,
+) -> None:
+    """For each customer, products they have not bought that customers like them buy."""
+    from . import io
+    from .recommend import recommend as run
+
+    recs = run(segments, transactions, top=top, encoding=encoding)
+    io.write_table(out, recs)
+    stdout.print(f"{len(recs):,} recommendations for {recs.iloc[:, 0].nunique():,} customers "
+                 f"-> {out}", soft_wrap=True)
+
+
+@app.command()
 def generate(
     customers: Annotated[int, typer.Option("--customers", help="Number of customers.")],
     out: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet file.")],

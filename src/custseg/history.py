@@ -71,3 +71,29 @@ def attach(result: SegmentationResult, found: HistoryFeatures) -> None:
     }
     result.summary["data_quality"]["notes"] += found.notes
     result.warnings += found.notes
+    result.history_connection = found.connection
+    if found.columns.product is not None and found.connection is not None:
+        _products(result, found)
+
+
+def _products(result: SegmentationResult, found: HistoryFeatures) -> None:
+    """Affinity, share of spend and monthly sales per segment (tables, summary, report)."""
+    from . import affinity
+
+    con, id_column = found.connection, found.columns.customer
+    assert con is not None
+    segments = result.assignments[[id_column, "segment"]]
+    top = affinity.product_affinity(con, segments, id_column)
+    shares = affinity.spend_share(con, segments, id_column, found.money)
+    monthly = affinity.monthly_sales(con, segments, id_column, found.money)
+    result.extra_tables.update({"affinity.csv": top, "product_share.csv": shares,
+                                "monthly_sales.csv": monthly})
+    result.summary["products"] = {
+        "affinity_rule": (f"index = P(product | segment) / P(product) x 100; products bought by "
+                          f"at least {affinity.MIN_BUYERS} customers and "
+                          f"{affinity.MIN_SHARE:.0%} of the segment"),
+        "top_by_segment": {int(part["segment"].iloc[0]):
+                           part[["product", "affinity_index", "segment_share"]]
+                           .round(4).to_dict("records") for _, part in top.groupby("segment")},
+        "monthly_products": sorted(monthly["product"].unique().tolist()),
+    }

@@ -207,7 +207,38 @@ def write_table(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
             _write_csv(frame, tmp)
 
 
+# A spreadsheet evaluates a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and headers that a spreadsheet would evaluate get a leading apostrophe.
+
+    Applied to every CSV custseg writes (OWASP's advice for CSV injection): '=HYPERLINK(...)'
+    is shown as text, never run. Numbers are untouched: -5 stays a number.
+    """
+    def neutral(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    out = frame.rename(columns=lambda c: neutral(str(c)))
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values.astype("string")
+            risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+            if risky.any():
+                out[column] = values.where(~risky.to_numpy(), "'" + text.astype(object))
+    return out
+
+
+def write_csv_chunk(frame: pd.DataFrame, handle: Any, header: bool) -> None:
+    """Append a chunk to an open CSV (streaming writers), spreadsheet-safe like every CSV."""
+    safe_for_spreadsheets(frame).to_csv(handle, index=False, header=header, lineterminator="\n")
+
+
 def _write_csv(frame: pd.DataFrame, target: Path) -> None:
     # pyarrow's writer is ~7x faster than DataFrame.to_csv on a million rows.
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(safe_for_spreadsheets(frame), preserve_index=False)
     pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))

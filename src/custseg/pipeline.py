@@ -20,6 +20,7 @@ import pandas as pd
 from . import align, history, io, schema
 from .datasets import sample_path
 from .errors import DataError
+from .kpis import segment_kpis
 from .model import SegmentModel
 from .persist import dumps, model_to_dict
 from .prep import MissingReport, drop_constant, handle_missing
@@ -41,6 +42,8 @@ class SegmentationResult:
     prepared: np.ndarray               # the matrix K-means saw
     warnings: list[str] = field(default_factory=list)
     features_table: pd.DataFrame | None = None  # purchase histories: every computed feature
+    history_connection: Any = None  # purchase histories: the DuckDB session with the lines
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. affinity.csv
 
     def model_dict(self) -> dict[str, Any]:
         training = {key: self.summary[key] for key in ("n_customers", "k", "seed", "inertia",
@@ -65,6 +68,7 @@ class SegmentationResult:
         }
         if self.features_table is not None:
             files["features.csv"] = self.features_table
+        files.update(self.extra_tables)
         return files
 
     def save(self, out: str | os.PathLike[str] = "custseg-output") -> Path:
@@ -151,7 +155,9 @@ def segment(
     step("load")
     if not transactions:
         raw, source = load_input(data, encoding)
-        return _segment_table(raw, source, model, id_col, features, missing, step, align_to)
+        result = _segment_table(raw, source, model, id_col, features, missing, step, align_to)
+        result.summary["kpis"] = segment_kpis(result.assignments, _names(result))
+        return result
     if data is None:
         raise DataError("--transactions needs a purchase history file; pass its path")
     given = {"customer": customer_col, "date": date_col, "amount": amount_col,
@@ -166,7 +172,12 @@ def segment(
     result = _segment_table(found.frame, source, model, found.columns.customer, features,
                             missing, step, align_to)
     history.attach(result, found)
+    result.summary["kpis"] = segment_kpis(result.assignments, _names(result))
     return result
+
+
+def _names(result: SegmentationResult) -> dict[int, str]:
+    return {p.id: p.name for p in result.profiles}
 
 
 def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: str | None,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .playbook import play_for
 from .prep import Preparer
 
 NOTABLE_Z = 0.5
@@ -179,9 +180,11 @@ def profile_segments(
         size = int((labels == seg).sum())
         ranked = sorted(items, key=lambda f: -abs(f.z))
         distinguishing = [f.feature for f in ranked if abs(f.z) >= NOTABLE_Z]
+        play = play_for(items)
         profiles.append(SegmentProfile(
             seg, names[seg], size, size / n, items, distinguishing,
-            describe(size, size / n, ranked), suggest_action(items),
+            describe(size, size / n, ranked), " ".join(play.actions[:2]), {"playbook":
+                                                                          play.to_dict()},
         ))
     return profiles
 
@@ -256,62 +259,3 @@ def describe(size: int, share: float, ranked: list[FeatureProfile]) -> str:
                                 friendly(f.feature) for i, f in enumerate(rest))
         text += " is close to average." if len(rest) == 1 else " are close to average."
     return text
-
-
-def _z_of(items: list[FeatureProfile], wanted: str) -> float | None:
-    values = [f.z for f in items if f.kind == "numeric" and role(f.feature) == wanted]
-    return float(np.mean(values)) if values else None
-
-
-def suggest_action(items: list[FeatureProfile]) -> str:
-    """A marketing action from the segment's value and capacity, by the rules in the README."""
-    spend, capacity, age = _z_of(items, "spend"), _z_of(items, "capacity"), _z_of(items, "age")
-    recency, frequency = _z_of(items, "recency"), _z_of(items, "frequency")
-    tenure = next((f.z for f in items if f.feature == "tenure_days"), None)
-    high = lambda z: z is not None and z >= NOTABLE_Z  # noqa: E731
-    low = lambda z: z is not None and z <= -NOTABLE_Z  # noqa: E731
-    if high(recency) and (high(frequency) or high(spend)):
-        action = ("Win back now: they used to be valuable. Personal outreach and a strong "
-                  "comeback offer before they are gone for good.")
-    elif high(recency):
-        action = ("Low-cost win-back: one reactivation message with an incentive; stop spending "
-                  "on those who do not respond.")
-    elif low(tenure):
-        action = ("Onboard: a welcome series and a second-purchase incentive to turn a first "
-                  "order into a habit.")
-    elif high(frequency):
-        action = ("Reward loyalty: VIP perks, early access and referral invitations; no blanket "
-                  "discounts.")
-    elif low(frequency) and not high(spend):
-        action = ("Activate: a time-limited incentive and reminders of what they have not tried "
-                  "yet, to build a second and third visit.")
-    elif low(recency) and spend is None and capacity is None:
-        action = ("Keep the momentum: recommend next purchases while they are engaged, and "
-                  "invite them to the loyalty programme.")
-    elif high(spend) and high(capacity):
-        action = ("Retain and reward: a VIP tier, early access to new lines and personal service; "
-                  "avoid blanket discounts they do not need.")
-    elif low(spend) and high(capacity):
-        action = ("Grow share of wallet: showcase premium ranges with personalised offers and find "
-                  "out what they buy elsewhere.")
-    elif high(spend) and low(capacity):
-        action = ("Keep them loyal with points, bundles and affordable promotions; avoid pushing "
-                  "credit or premium upsells.")
-    elif low(spend) and low(capacity):
-        action = ("Price-led offers: value ranges, multi-buy deals and low-cost channels; keep the "
-                  "marketing spend per customer small.")
-    elif high(spend):
-        action = "Retain: thank-you offers, loyalty rewards and early access to keep them spending."
-    elif low(spend):
-        action = "Activate: a time-limited incentive and reminders of what they have not tried yet."
-    elif spend is not None or capacity is not None:
-        action = ("Broad campaigns with cross-sell suggestions; test offers that move them into a "
-                  "higher-value segment.")
-    else:
-        top = max(items, key=lambda f: abs(f.z))
-        action = (f"Build the message around what sets them apart ({term(top)}) and test it "
-                  "against a control group.")
-    if high(age) or low(age):
-        action += (" Reach them through email and in-store service." if high(age) else
-                   " Reach them through mobile and social channels.")
-    return action

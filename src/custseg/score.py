@@ -78,7 +78,7 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
 def _write_csv_stream(frames: Iterator[pd.DataFrame], handle: IO[str]) -> int:
     rows = 0
     for frame in frames:
-        frame.to_csv(handle, index=False, header=rows == 0, lineterminator="\n")
+        io.write_csv_chunk(frame, handle, header=rows == 0)
         rows += len(frame)
     return rows
 

@@ -43,7 +43,7 @@ def test_report_renders_every_chart_offline(browser, tmp_path, features):
         assert width and width > 300, chart
     segments = page.locator("section.segment")
     assert segments.count() == len(custseg.segment(features=features).profiles)
-    assert "Suggested action" in segments.first.inner_text()
+    assert "Playbook:" in segments.first.inner_text()
     assert errors == []
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []  # offline
     shots = tmp_path.parent / "screenshots"
@@ -65,7 +65,13 @@ def test_history_report_shows_quality_and_rfm(browser, tmp_path):
     assert "no money column" in page.inner_text("body")
     cross = page.locator("#rfm-cross")
     assert cross.is_visible() and "Champions" in cross.inner_text()
-    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile"):
-        assert page.eval_on_selector(f"#{chart}", "img => img.naturalWidth") > 300
+    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile", "chart-kpis",
+                  "chart-affinity", "chart-monthly"):
+        assert page.eval_on_selector(f"#{chart}", "img => img.naturalWidth") > 300, chart
+    assert page.locator("#kpi-table").is_visible()
+    assert "Playbook:" in page.inner_text("#segment-0") and "Rule that fired" in page.inner_text(
+        "#segment-0")
     assert errors == []
+    page.screenshot(path=str(tmp_path.parent / "screenshots" / "report-history.png"),
+                    full_page=True)
     page.close()

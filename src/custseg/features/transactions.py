@@ -38,6 +38,8 @@ class HistoryFeatures:
     features: list[str]
     quality: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # The DuckDB session holding the parsed lines (view ``lines``), for product analyses.
+    connection: duckdb.DuckDBPyConnection | None = None
 
     @property
     def money(self) -> bool:
@@ -317,4 +319,4 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
         "duplicates_policy": "exact duplicate lines are kept (they may be genuine repeat "
                              "purchases) and counted here",
     }
-    return HistoryFeatures(frame, columns, as_of, names, quality, notes)
+    return HistoryFeatures(frame, columns, as_of, names, quality, notes, con)

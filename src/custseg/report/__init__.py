@@ -67,6 +67,15 @@ def render_report(result: SegmentationResult) -> str:
     labels = [f.feature if f.kind == "numeric" else f"{f.feature} (share of top level)"
               for f in feature_rows]
     profile_img = charts.profile_chart(labels, names, z, notes)
+    by_id = {p.id: p.name for p in result.profiles}
+    kpis = summary.get("kpis", [])
+    kpi_img = charts.kpi_chart(kpis) if kpis else None
+    affinity = result.extra_tables.get("affinity.csv")
+    monthly = result.extra_tables.get("monthly_sales.csv")
+    affinity_img = (charts.affinity_chart(affinity, by_id)
+                    if affinity is not None and len(affinity) else None)
+    monthly_img = (charts.monthly_chart(monthly, by_id)
+                   if monthly is not None and len(monthly) else None)
     template = _ENV.get_template("report.html")
     return template.render(
         s=summary, profiles=result.profiles, k_chart=k_chart, scatter=scatter,
@@ -74,6 +83,10 @@ def render_report(result: SegmentationResult) -> str:
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), fmt=_fmt,
         two_features=xlabel in summary["features"],
         colours=[to_hex(charts.colour(i)) for i in range(len(names))],
+        kpis=kpis, kpi_img=kpi_img, affinity_img=affinity_img, monthly_img=monthly_img,
+        affinity_rows=({int(part["segment"].iloc[0]): part.head(5).to_dict("records")
+                        for _, part in affinity.groupby("segment")}
+                       if affinity is not None else {}),
         rfm_names=[n for n in RFM_NAMES if n in summary.get("rfm", {}).get("counts", {})],
     )
 

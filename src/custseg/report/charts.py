@@ -7,6 +7,7 @@ import io as _io
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")  # no display: the report is rendered on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
@@ -117,5 +118,60 @@ def migration_chart(shares: Any, counts: Any) -> str:
             value = float(shares.iat[i, j])
             ax.text(j, i, f"{value:.0%}\n({int(counts.iat[i, j]):,})", ha="center",
                     va="center", fontsize=7, color="white" if value > 0.6 else "black")
+    fig.tight_layout()
+    return to_data_uri(fig)
+
+
+def kpi_chart(kpis: list[dict[str, Any]]) -> str:
+    """Share of customers next to share of revenue per segment (or customers alone)."""
+    labels = [f"{k['segment']}: {k['name']}" for k in kpis]
+    positions = np.arange(len(kpis))
+    has_revenue = all(k.get("revenue_share") is not None for k in kpis)
+    fig, ax = plt.subplots(figsize=(8, 0.7 + 0.5 * len(kpis)))
+    height = 0.38 if has_revenue else 0.7
+    ax.barh(positions + (height / 2 if has_revenue else 0), [k["share"] for k in kpis], height,
+            color="#88aadd", label="share of customers")
+    if has_revenue:
+        ax.barh(positions - height / 2, [k["revenue_share"] for k in kpis], height,
+                color="#dd8844", label="share of revenue")
+    ax.set_yticks(positions, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return to_data_uri(fig)
+
+
+def affinity_chart(top: Any, names: dict[int, str], per_segment: int = 5) -> str:
+    """Each segment's most over-indexed products (index 100 = like everyone)."""
+    segments = sorted(top["segment"].unique())
+    fig, axes = plt.subplots(len(segments), 1, figsize=(8, 1.0 + 1.25 * len(segments)),
+                             squeeze=False)
+    for ax, seg in zip(axes[:, 0], segments, strict=True):
+        part = top[top["segment"] == seg].head(per_segment)
+        ax.barh(range(len(part)), part["affinity_index"], color=colour(int(seg)))
+        ax.set_yticks(range(len(part)), list(part["product"]), fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(100, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_title(f"{seg}: {names.get(int(seg), seg)}", fontsize=8, loc="left")
+    axes[-1, 0].set_xlabel("affinity index (100 = as likely as all customers)")
+    fig.tight_layout()
+    return to_data_uri(fig)
+
+
+def monthly_chart(monthly: Any, names: dict[int, str]) -> str:
+    """Monthly units of the top products, one panel per product, one line per segment."""
+    products = list(dict.fromkeys(monthly["product"]))
+    fig, axes = plt.subplots(len(products), 1, figsize=(8, 1.2 + 1.6 * len(products)),
+                             squeeze=False, sharex=True)
+    for ax, product in zip(axes[:, 0], products, strict=True):
+        part = monthly[monthly["product"] == product]
+        for seg, line in part.groupby("segment"):
+            ax.plot(line["month"], line["units"], color=colour(int(seg)), linewidth=1.2,
+                    label=f"{seg}: {names.get(int(seg), seg)}")
+        ax.set_title(str(product), fontsize=8, loc="left")
+        ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    axes[-1, 0].set_xlabel("month")
     fig.tight_layout()
     return to_data_uri(fig)

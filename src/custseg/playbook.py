@@ -1,0 +1,147 @@
+"""The campaign playbook: for each segment a goal and concrete actions, by documented rules.
+
+A segment's features are read by their role (recognised from the column name: income = capacity,
+spend/monetary = spend, recency, frequency, tenure, age) and their z-score against all customers.
+"High" means z >= 0.5, "low" z <= -0.5 (the same bands as the names). Rules are tried in order;
+the first whose condition holds fires, and the playbook records which one. The README has the
+table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .profile import FeatureProfile
+
+NOTABLE_Z = 0.5
+Roles = dict[str, float | None]
+
+
+def _high(z: float | None) -> bool:
+    return z is not None and z >= NOTABLE_Z
+
+
+def _low(z: float | None) -> bool:
+    return z is not None and z <= -NOTABLE_Z
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    condition: str
+    test: Callable[[Roles], bool]
+    goal: str
+    actions: tuple[str, ...]
+
+
+RULES = [
+    # Purchase histories (RFM style)
+    Rule("win back valuable", "recency high and frequency or spend high",
+         lambda r: _high(r["recency"]) and (_high(r["frequency"]) or _high(r["spend"])),
+         "win back", ("Personal outreach with a strong comeback offer before they are gone "
+                      "for good.", "Ask what changed: a one-question survey with the offer.",
+                      "A three-step reactivation sequence over three weeks; stop on purchase.")),
+    Rule("win back", "recency high",
+         lambda r: _high(r["recency"]), "win back (low cost)",
+         ("One reactivation message with an incentive.",
+          "Stop paid marketing for those who do not respond within a month.")),
+    Rule("onboard", "tenure low",
+         lambda r: _low(r["tenure"]), "activate new customers",
+         ("A welcome series over their first month.",
+          "A second-purchase incentive valid for 30 days.",
+          "Recommend the best sellers of the categories they started with.")),
+    Rule("reward loyalty", "frequency high",
+         lambda r: _high(r["frequency"]), "retain",
+         ("VIP perks and early access to new lines; no blanket discounts.",
+          "Invite them to refer friends.",
+          "Personal recommendations of products their segment buys that they have not tried.")),
+    Rule("activate", "frequency low and spend not high",
+         lambda r: _low(r["frequency"]) and not _high(r["spend"]), "activate",
+         ("A time-limited incentive to come back within two weeks.",
+          "Reminders of products they have not tried, chosen from their segment's favourites.")),
+    Rule("nurture recent", "recency low",
+         lambda r: _low(r["recency"]) and r["spend"] is None and r["capacity"] is None,
+         "grow", ("Recommend next purchases while they are engaged.",
+                  "Invite them to the loyalty programme.")),
+    # Customer tables (income / spending style)
+    Rule("VIP", "spend high and capacity high",
+         lambda r: _high(r["spend"]) and _high(r["capacity"]), "retain",
+         ("A VIP tier with early access to new lines and personal service.",
+          "Avoid blanket discounts they do not need.",
+          "Premium bundles and exclusive events.")),
+    Rule("share of wallet", "spend low and capacity high",
+         lambda r: _low(r["spend"]) and _high(r["capacity"]), "grow share of wallet",
+         ("Showcase premium ranges with personalised offers.",
+          "Find out what they buy elsewhere (survey with an incentive).")),
+    Rule("loyal on a budget", "spend high and capacity low",
+         lambda r: _high(r["spend"]) and _low(r["capacity"]), "retain",
+         ("Loyalty points, bundles and affordable promotions.",
+          "Avoid pushing credit or premium upsells.")),
+    Rule("price-led", "spend low and capacity low",
+         lambda r: _low(r["spend"]) and _low(r["capacity"]), "serve efficiently",
+         ("Value ranges and multi-buy deals.",
+          "Low-cost channels; keep the marketing spend per customer small.")),
+    Rule("retain spenders", "spend high",
+         lambda r: _high(r["spend"]), "retain",
+         ("Thank-you offers and loyalty rewards.", "Early access to keep them spending.")),
+    Rule("activate low spenders", "spend low",
+         lambda r: _low(r["spend"]), "activate",
+         ("A time-limited incentive.", "Reminders of what they have not tried yet.")),
+    Rule("broad", "spend or capacity known, nothing notable",
+         lambda r: r["spend"] is not None or r["capacity"] is not None, "nurture",
+         ("Broad campaigns with cross-sell suggestions.",
+          "Test offers that move them into a higher-value segment.")),
+    Rule("steady", "recency or frequency known, nothing notable",
+         lambda r: r["recency"] is not None or r["frequency"] is not None, "nurture",
+         ("A regular newsletter featuring what their segment buys most.",
+          "Cross-sell offers to raise basket size.")),
+]
+
+
+@dataclass
+class Play:
+    goal: str
+    actions: list[str]
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def roles_of(items: list[FeatureProfile]) -> Roles:
+    from .profile import role
+
+    def mean_z(wanted: str) -> float | None:
+        values = [f.z for f in items if f.kind == "numeric" and role(f.feature) == wanted]
+        return float(np.mean(values)) if values else None
+
+    roles: Roles = {name: mean_z(name) for name in
+                    ("spend", "capacity", "age", "recency", "frequency")}
+    roles["tenure"] = next((f.z for f in items if f.feature == "tenure_days"), None)
+    return roles
+
+
+def play_for(items: list[FeatureProfile]) -> Play:
+    """The first rule that fires for a segment, with its goal and actions."""
+    from .profile import term
+
+    roles = roles_of(items)
+    for rule in RULES:
+        if rule.test(roles):
+            play = Play(rule.goal, list(rule.actions), f"{rule.name}: {rule.condition}")
+            break
+    else:
+        top = max(items, key=lambda f: abs(f.z))
+        play = Play("test and learn", [
+            f"Build the message around what sets them apart ({term(top)}).",
+            "Test it against a control group (custseg export --holdout)."],
+            "fallback: no recognised role (spend, capacity, recency, frequency, tenure)")
+    if _high(roles["age"]) or _low(roles["age"]):
+        play.actions.append("Reach them through email and in-store service." if _high(roles["age"])
+                            else "Reach them through mobile and social channels.")
+    return play
