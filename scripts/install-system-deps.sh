@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # System packages the tests drive for real: Debian's Chromium (the report and the app are checked
-# in a real headless browser). Playwright's own browser download does not work offline, so
-# Playwright is pointed at /usr/bin/chromium instead.
+# in a real headless browser; Playwright's own browser download does not work offline, so
+# Playwright is pointed at /usr/bin/chromium) and a Java 17+ runtime for Spark in local mode.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then need+=(openjdk-17-jre-headless); fi
 
 if ((${#need[@]} == 0)); then
   exit 0

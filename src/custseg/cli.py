@@ -54,6 +54,12 @@ Log1p = Annotated[str | None, typer.Option(
 Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSON "
                                               "input, e.g. latin-1 (default utf-8).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="local (scikit-learn, DuckDB) or spark "
+                                       "(extra [spark]).")]
+SparkMaster = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL "
+                                                 "(default local[*]).")]
+SparkConf = Annotated[list[str] | None, typer.Option("--spark-conf", help="Spark setting "
+                                                     "key=value; repeat for more.")]
 Transactions = Annotated[bool, typer.Option(
     "--transactions", help="INPUT is a purchase history (one row per purchase line): compute "
     "per-customer features (recency, frequency, spend...) and RFM scores first.")]
@@ -103,6 +109,25 @@ def _data_options(input: Path | None, id_col: str | None, features: str | None, 
     return {"data": input, "id_col": id_col, "features": _split(features), "k": parse_k(k),
             "k_min": k_min, "k_max": k_max, "seed": seed, "missing": missing,
             "log1p": parse_log1p(log1p), "encoding": encoding, **history}
+
+
+def parse_conf(items: list[str] | None) -> dict[str, str]:
+    conf = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--spark-conf '{item}' is not key=value; e.g. "
+                              "--spark-conf spark.executor.memory=4g")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def _engine(engine: str, master: str | None, conf: list[str] | None) -> dict[str, Any]:
+    if engine not in ("local", "spark"):
+        raise param_error("engine", "'local' or 'spark'", engine)
+    if engine == "local" and (master or conf):
+        raise ConfigError("--spark-master and --spark-conf need --engine spark")
+    return {"engine": engine, "spark_master": master, "spark_conf": parse_conf(conf)}
 
 
 def _history(transactions: bool, customer_col: str | None, date_col: str | None,
@@ -156,6 +181,7 @@ def segment(
     align_to: Annotated[Path | None, typer.Option(
         "--align-to", help="An earlier run's model.json: matching segments keep their ids and "
         "names; new and vanished segments are reported.")] = None,
+    engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
@@ -166,6 +192,7 @@ def segment(
     options = _data_options(input, id_col, features, k, k_min, k_max, seed, missing, log1p,
                             encoding, history)
     options["align_to"] = align_to
+    options.update(_engine(engine, spark_master, spark_conf))
     with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
         if step:
@@ -238,6 +265,7 @@ def score(
                                             "time; memory does not grow with the file.")]
     = 100_000,
     as_of: AsOf = None,
+    engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
 ) -> None:
     """Assign customers to the segments of a saved model, streaming large files in chunks."""
     from .persist import load_model
@@ -251,7 +279,7 @@ def score(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rows = score_file(fitted, input, out, chunk_rows=chunk_rows, encoding=encoding,
-                          as_of=as_of)
+                          as_of=as_of, **_engine(engine, spark_master, spark_conf))
     _print_warnings(sorted({str(w.message) for w in caught}))
     if out is not None:
         stderr.print(f"Scored {rows:,} customers into {out}", soft_wrap=True)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import align, history, io, schema
 from .datasets import sample_path
-from .errors import DataError
+from .errors import DataError, param_error
 from .kpis import segment_kpis
 from .model import SegmentModel
 from .persist import dumps, model_to_dict
@@ -44,6 +44,9 @@ class SegmentationResult:
     features_table: pd.DataFrame | None = None  # purchase histories: every computed feature
     history_connection: Any = None  # purchase histories: the DuckDB session with the lines
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # e.g. affinity.csv
+    # Engines may add outputs (Spark: segments.parquet partitioned by segment) or drop some.
+    writers: list[Callable[[SegmentationResult, Path], None]] = field(default_factory=list)
+    skip_files: set[str] = field(default_factory=set)
 
     def model_dict(self) -> dict[str, Any]:
         training = {key: self.summary[key] for key in ("n_customers", "k", "seed", "inertia",
@@ -76,10 +79,14 @@ class SegmentationResult:
         rendered = self.render()
         out = Path(out)
         for name, content in rendered.items():
+            if name in self.skip_files:
+                continue
             if isinstance(content, pd.DataFrame):
                 io.write_table(out / name, content)
             else:
                 io.write_text(out / name, content)
+        for writer in self.writers:
+            writer(self, out)
         return out
 
 
@@ -135,6 +142,8 @@ def segment(
     k_min: int = 2, k_max: int = 10, seed: int = 0, missing: str = "impute",
     log1p: str | list[str] | None = None, encoding: str | None = None, n_init: int = 10,
     align_to: str | os.PathLike[str] | SegmentModel | None = None,
+    engine: str = "local", spark_master: str | None = None,
+    spark_conf: dict[str, str] | None = None,
     on_progress: Progress | None = None,
 ) -> SegmentationResult:
     """Segment customers from a customer table or, with ``transactions=True``, a purchase history.
@@ -149,13 +158,25 @@ def segment(
 
         align_to = load_model(align_to)
     step = on_progress or (lambda _label: None)
+    if engine not in ("local", "spark"):
+        raise param_error("engine", "'local' or 'spark'", engine)
+    fitter: Fitter = _fit_locally
+    spark = None
+    if engine == "spark":
+        from .engines import spark as spark_engine  # raises MissingExtraError without pyspark
+
+        spark = spark_engine.Engine(spark_master, spark_conf or {}, seed)
+        fitter = spark.fit
     model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
                          log1p=log1p or ("auto" if transactions else "none"))
     model._check_params()  # fail on bad parameters before reading a large file
     step("load")
     if not transactions:
         raw, source = load_input(data, encoding)
-        result = _segment_table(raw, source, model, id_col, features, missing, step, align_to)
+        result = _segment_table(raw, source, model, id_col, features, missing, step, align_to,
+                                fitter)
+        if spark is not None:
+            spark.finish(result)
         result.summary["kpis"] = segment_kpis(result.assignments, _names(result))
         return result
     if data is None:
@@ -163,15 +184,20 @@ def segment(
     given = {"customer": customer_col, "date": date_col, "amount": amount_col,
              "quantity": quantity_col, "price": price_col, "order": order_col,
              "product": product_col}
-    found = history.customer_features(data, given, as_of=as_of, date_format=date_format,
-                                      encoding=encoding)
+    if spark is not None:
+        found = spark.customer_features(data, given, as_of=as_of, date_format=date_format)
+    else:
+        found = history.customer_features(data, given, as_of=as_of, date_format=date_format,
+                                          encoding=encoding)
     source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
     features = features or history.default_features(found)
     if log1p is None:
         model.set_params(log1p=history.default_log1p(found, features))
     result = _segment_table(found.frame, source, model, found.columns.customer, features,
-                            missing, step, align_to)
+                            missing, step, align_to, fitter)
     history.attach(result, found)
+    if spark is not None:
+        spark.finish(result)
     result.summary["kpis"] = segment_kpis(result.assignments, _names(result))
     return result
 
@@ -180,9 +206,17 @@ def _names(result: SegmentationResult) -> dict[int, str]:
     return {p.id: p.name for p in result.profiles}
 
 
+Fitter = Callable[[SegmentModel, pd.DataFrame, Progress], None]
+
+
+def _fit_locally(model: SegmentModel, X: pd.DataFrame, step: Progress) -> None:
+    model.fit(X, on_progress=step)
+
+
 def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: str | None,
                    features: list[str] | None, missing: str, step: Progress,
-                   align_to: SegmentModel | None = None) -> SegmentationResult:
+                   align_to: SegmentModel | None = None,
+                   fitter: Fitter = _fit_locally) -> SegmentationResult:
     step("validate")
     checked, frame, roles, missing_report, notes = prepare_table(raw, id_col, features, missing)
     k, seed, log1p = model.k, int(model.seed), model.log1p
@@ -196,7 +230,7 @@ def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: 
                             "customers with --features")
         used = numeric + categorical
         step("choose k" if k == "auto" else "fit")
-        model.fit(frame[used], on_progress=step)
+        fitter(model, frame[used], step)
     warning_lines = [str(w.message) for w in caught]
     if model.k_selection_ is not None:
         warning_lines += model.k_selection_.warnings

@@ -52,18 +52,31 @@ def _history_frame(model: SegmentModel, source: str | os.PathLike[str],
 def score_file(model: SegmentModel, source: str | os.PathLike[str],
                out: str | os.PathLike[str] | None = None, *, chunk_rows: int = 100_000,
                encoding: str | None = None, as_of: str | dt.date | None = None,
-               stdout: IO[str] | None = None) -> int:
+               stdout: IO[str] | None = None, engine: str = "local",
+               spark_master: str | None = None, spark_conf: dict[str, str] | None = None) -> int:
     """Score a file in chunks into ``out`` (.csv or .parquet, atomic) or CSV on ``stdout``.
 
     Customer tables stream chunk by chunk, so memory does not grow with the file. A model
     trained on a purchase history scores a purchase history: its features are computed with the
     same definitions (DuckDB, bounded memory) as of ``as_of``. Returns the rows scored.
     """
-    if (getattr(model, "input_", {}) or {}).get("kind") == "transactions":
-        chunks: Iterator[pd.DataFrame] = iter([_history_frame(model, source, as_of, encoding)])
+    history = (getattr(model, "input_", {}) or {}).get("kind") == "transactions"
+    scored: Iterator[pd.DataFrame]
+    if engine == "spark":
+        from .engines.spark import Engine
+
+        spark = Engine(spark_master, spark_conf or {}, int(model.seed))
+        if history:
+            found = spark.customer_features(source, model.input_.get("columns") or {}, as_of,
+                                            None)
+            scored = iter([score_frame(model, found.frame)])
+        else:
+            scored = iter([spark.score(model, source)])
     else:
-        chunks = io.iter_table(source, chunk_rows, encoding)
-    scored = (score_frame(model, chunk) for chunk in chunks)
+        chunks: Iterator[pd.DataFrame] = (
+            iter([_history_frame(model, source, as_of, encoding)]) if history
+            else io.iter_table(source, chunk_rows, encoding))
+        scored = (score_frame(model, chunk) for chunk in chunks)
     if out is None:
         return _write_csv_stream(scored, stdout or sys.stdout)
     target = Path(out)

@@ -1,0 +1,111 @@
+"""The Spark engine, for real: a local Spark session (Java 17 is installed by make test)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+import custseg
+from custseg.datasets.history import purchase_history
+
+pytestmark = pytest.mark.e2e
+MASTER = "local[2]"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spark")
+    lines, _ = purchase_history(4000, seed=5)
+    custseg.io.write_table(folder / "history.csv", lines)
+    custseg.io.write_table(folder / "history.parquet", lines)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(history):
+    spark = custseg.segment(history / "history.parquet", transactions=True, engine="spark",
+                            spark_master=MASTER)
+    local = custseg.segment(history / "history.parquet", transactions=True)
+    return spark, local
+
+
+def test_spark_features_equal_duckdb_features(runs):
+    spark, local = runs
+    a = spark.features_table.set_index("CustomerID")
+    b = local.features_table.set_index("CustomerID")
+    assert a.index.equals(b.index) and list(a.columns) == list(b.columns)
+    np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-9, atol=1e-9)
+    drop = ("returns_netting", "duplicates_policy", "engine")
+    qa = {k: v for k, v in spark.summary["transactions"]["quality"].items() if k not in drop}
+    qb = {k: v for k, v in local.summary["transactions"]["quality"].items() if k not in drop}
+    assert qa == qb
+
+
+def test_spark_segments_agree_with_the_local_engine(runs):
+    spark, local = runs
+    assert spark.summary["k"] == local.summary["k"]
+    merged = spark.assignments.merge(local.assignments, on="CustomerID")
+    assert adjusted_rand_score(merged["segment_x"], merged["segment_y"]) >= 0.95
+    assert spark.summary["engine"]["name"] == "spark"
+
+
+def test_spark_model_scores_identically_locally_and_in_the_service(runs, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from custseg.serve import create_app
+
+    spark, _ = runs
+    out = spark.save(tmp_path / "run")
+    assert (out / "segments.parquet").is_dir()
+    parts = sorted(p.name for p in (out / "segments.parquet").iterdir() if p.is_dir())
+    assert parts == [f"segment={i}" for i in range(spark.summary["k"])]
+    model = custseg.load_model(out / "model.json")
+    features = spark.features_table
+    scored = custseg.score_frame(model, features)
+    assert scored["segment"].tolist() == spark.assignments["segment"].tolist()
+    client = TestClient(create_app(model))
+    used = [s.name for s in model.preparer_.specs]
+    sample = features[["CustomerID", *used]].head(200)
+    answer = client.post("/v1/score", json={"customers": sample.to_dict("records")}).json()
+    assert [r["segment"] for r in answer["results"]] == scored["segment"].head(200).tolist()
+    assert [r["distance"] for r in answer["results"]] == pytest.approx(
+        scored["distance"].head(200).tolist(), abs=1e-6)
+
+
+def test_cli_spark_engine_segment_and_score(cli, tmp_path):
+    table = custseg.load_sample()
+    table.to_parquet(tmp_path / "mall.parquet")
+    result = cli("segment", tmp_path / "mall.parquet", "--features",
+                 "Annual Income (k$),Spending Score (1-100)", "--engine", "spark",
+                 "--spark-master", MASTER, "--spark-conf", "spark.driver.memory=1g",
+                 "--out", tmp_path / "o", "-q")
+    assert result.code == 0, result.err
+    segments = pd.read_csv(tmp_path / "o" / "segments.csv")
+    assert segments["segment"].value_counts().sort_index().tolist() == [81, 39, 35, 23, 22]
+    scored = cli("score", "--model", tmp_path / "o" / "model.json", tmp_path / "mall.parquet",
+                 "--engine", "spark", "--spark-master", MASTER, "--out", tmp_path / "s.csv")
+    assert scored.code == 0, scored.err
+    assert pd.read_csv(tmp_path / "s.csv")["segment"].tolist() == segments["segment"].tolist()
+
+
+def test_spark_options_need_the_spark_engine(cli):
+    result = cli("segment", "--spark-master", "local[1]")
+    assert result.code == 2 and "--spark-master and --spark-conf need --engine spark" in result.err
+    bad = cli("segment", "--engine", "spark", "--spark-conf", "nonsense")
+    assert bad.code == 2 and "--spark-conf 'nonsense' is not key=value" in bad.err
+
+
+def test_spark_without_extra_names_it(cli, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.ml.clustering", None)
+    monkeypatch.delitem(sys.modules, "custseg.engines.spark", raising=False)
+    monkeypatch.delattr(custseg.engines, "spark", raising=False)
+    with pytest.raises(custseg.MissingExtraError, match=r"pip install 'custseg\[spark\]'"):
+        importlib.import_module("custseg.engines.spark")
+    result = cli("segment", "--engine", "spark")
+    assert result.code == 2 and "--engine spark needs the optional 'spark' extra" in result.err
