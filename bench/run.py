@@ -175,6 +175,8 @@ def write_results(raw: dict[str, Any]) -> Path:
         lines += load_lines(raw["load"])
     if "recommend" in raw:
         lines += recommend_lines(raw["recommend"])
+    if "spark" in raw:
+        lines += spark_lines(raw["spark"])
     target = HERE / "RESULTS.md"
     target.write_text("\n".join(lines) + "\n")
     return target
@@ -212,6 +214,30 @@ def customer_lines(rows: list[dict[str, Any]], when: str) -> list[str]:
         "",
     ]
     return lines
+
+
+def spark_lines(spark: dict[str, Any]) -> list[str]:
+    local, one, two = spark["local"], spark["spark_local[1]"], spark["spark_local[2]"]
+    return [
+        "## Local engine vs Spark engine (`bench/spark_bench.py`)",
+        "",
+        f"Run {spark['when']}: `custseg segment history_1m.parquet --transactions --k auto` on "
+        "the 11M-line history above, whole run (features, k, fit, profiles, report, files). Peak "
+        "memory is the largest resident size of the whole process tree (Spark's JVM included), "
+        "sampled every 0.2 s. Spark runs in local mode on this machine.",
+        "",
+        "| engine | wall s | peak MB | k |",
+        "|---|---:|---:|---:|",
+        f"| local (DuckDB + scikit-learn) | {local['s']:.1f} | {local['peak_mb']:,} | "
+        f"{spark['k_local']} |",
+        f"| spark, local[1] | {one['s']:.1f} | {one['peak_mb']:,} | {spark['k_spark_1']} |",
+        f"| spark, local[2] | {two['s']:.1f} | {two['peak_mb']:,} | {spark['k_spark_2']} |",
+        "",
+        f"Spark from 1 to 2 cores: {one['s'] / two['s']:.2f}x faster. On one machine the local "
+        "engine is the faster choice; Spark is for data that does not fit one machine "
+        "(docs/spark.md has the plan for a cluster).",
+        "",
+    ]
 
 
 def recommend_lines(recs: dict[str, Any]) -> list[str]:
@@ -268,7 +294,7 @@ def load_lines(load: dict[str, Any]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
-    parser.add_argument("--parts", default="customers,history,load,recommend",
+    parser.add_argument("--parts", default="customers,history,load,recommend,spark",
                         help="which benchmarks to run (the others keep their last figures)")
     parser.add_argument("--render", action="store_true",
                         help="only rewrite RESULTS.md from bench/results.json")
@@ -292,6 +318,11 @@ def main() -> None:
 
             raw["recommend"] = {"when": when, **run_recommend()}
             print(json.dumps(raw["recommend"]), flush=True)
+        if "spark" in parts:
+            from spark_bench import run as run_spark
+
+            raw["spark"] = {"when": when, **run_spark()}
+            print(json.dumps(raw["spark"]), flush=True)
         if "load" in parts:
             from load import run as run_load
 
