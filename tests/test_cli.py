@@ -48,13 +48,13 @@ def test_public_api_is_exactly_all():
     modules = {"cli", "datasets", "engines", "errors", "io", "model", "persist", "pipeline",
                "prep", "profile", "report", "schema", "score", "select_k", "features", "history",
                "align", "compare", "serve", "playbook", "affinity", "recommend", "kpis",
-               "uplift", "targeting",
+               "uplift", "targeting", "app",
                "rfm"}
     assert public - modules == set(custseg.__all__) - {"__version__"}
 
 
 @pytest.mark.parametrize("command", ["segment", "choose-k", "score", "serve", "compare",
-                                     "generate", "export", "uplift", "recommend"])
+                                     "generate", "export", "uplift", "recommend", "app"])
 def test_readme_documents_every_option(command):
     """Docs and --help in step: every option of every command appears in the README."""
     from pathlib import Path

@@ -453,6 +453,29 @@ def generate(
                  f"in {truth}", soft_wrap=True)
 
 
+@app.command("app")
+def web_app(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8501,
+) -> None:
+    """Start the web app (Streamlit, extra [app]) on loopback."""
+    import importlib.util
+    import subprocess
+
+    from .errors import MissingExtraError
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise MissingExtraError("custseg app", "app")
+    spec = importlib.util.find_spec("custseg.app")
+    assert spec is not None and spec.origin is not None
+    stderr.print(f"custseg app on http://{host}:{port} ; Ctrl-C stops", soft_wrap=True)
+    command = [sys.executable, "-m", "streamlit", "run", spec.origin,
+               "--server.address", host, "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.maxUploadSize", "200", "--global.developmentMode", "false"]
+    raise typer.Exit(subprocess.call(command))
+
+
 def _version(value: bool) -> None:
     if value:
         stdout.print(f"custseg {__version__}")

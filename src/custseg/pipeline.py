@@ -48,6 +48,25 @@ class SegmentationResult:
     writers: list[Callable[[SegmentationResult, Path], None]] = field(default_factory=list)
     skip_files: set[str] = field(default_factory=set)
 
+    def rename(self, names: dict[int, str]) -> None:
+        """Give segments new names (e.g. edited by an analyst) everywhere they appear."""
+        for segment_id, name in names.items():
+            name = name.strip()
+            if not name:
+                raise DataError(f"segment {segment_id} needs a name; type one or keep the "
+                                "suggested one")
+        final = {p.id: names.get(p.id, p.name).strip() for p in self.profiles}
+        if len(set(final.values())) != len(final):
+            raise DataError("two segments would share a name; give each segment its own name")
+        for profile in self.profiles:
+            profile.name = final[profile.id]
+        self.model.segment_names_ = [final[i] for i in range(len(final))]
+        self.assignments["segment_name"] = self.assignments["segment"].map(final)
+        for segment in self.summary["segments"]:
+            segment["name"] = final[segment["id"]]
+        for row in self.summary.get("kpis", []):
+            row["name"] = final[row["segment"]]
+
     def model_dict(self) -> dict[str, Any]:
         training = {key: self.summary[key] for key in ("n_customers", "k", "seed", "inertia",
                                                          "silhouette")}

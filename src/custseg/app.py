@@ -1,0 +1,280 @@
+"""The web app (extra ``[app]``): ``custseg app`` runs ``streamlit run`` on this file.
+
+The page calls the library and holds no segmentation logic: every number comes from
+``custseg.segment``, every file from ``SegmentationResult.render`` and ``targeting``. Expensive
+work is cached by the file's content hash and the options, so clicks never refit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import custseg
+from custseg import io
+from custseg.errors import CustsegError
+from custseg.features.columns import ROLE_NAMES, map_columns
+from custseg.report import charts, projection
+from custseg.schema import choose_roles, normalise_columns
+from custseg.targeting import control_mask
+
+MAX_UPLOAD_MB = 200  # also Streamlit's server.maxUploadSize (set by `custseg app`)
+SCATTER_POINTS = 5_000
+UPLOADS = Path(tempfile.gettempdir()) / "custseg-app"
+_SHOWN_AS: dict[str, str] = {}  # saved upload path -> the name the analyst uploaded
+
+
+def _save_upload(name: str, data: bytes) -> Path:
+    """Uploaded bytes to a file named by their hash (same file, same path, same cache key)."""
+    UPLOADS.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = UPLOADS / f"{digest}-{Path(name).name}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _preview(path: str) -> pd.DataFrame:
+    return io.read_table(path).head(1000)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _segment(path: str | None, options_json: str) -> custseg.SegmentationResult:
+    """Cached per file and options: changing a widget elsewhere never refits."""
+    options = json.loads(options_json)
+    bar = st.progress(0.0, text="Segmenting...")
+    steps = {"n": 0}
+
+    def progress(label: str) -> None:
+        steps["n"] += 1
+        bar.progress(min(steps["n"] / 16, 0.95), text=f"Segmenting: {label}")
+
+    try:
+        return custseg.segment(path, on_progress=progress, **options)
+    finally:
+        bar.empty()
+
+
+def _image(uri: str) -> bytes:
+    return base64.b64decode(uri.split(",", 1)[1])
+
+
+def data_section() -> tuple[str | None, dict[str, Any]] | None:
+    st.header("1. Your data")
+    source = st.radio("Data", ["Built-in sample (Mall Customers)", "Upload a file"],
+                      horizontal=True, key="source")
+    path: str | None = None
+    if source == "Upload a file":
+        upload = st.file_uploader(
+            f"CSV, TSV, Parquet, Excel or JSON lines, up to {MAX_UPLOAD_MB} MB",
+            type=["csv", "tsv", "parquet", "xlsx", "jsonl"], key="upload")
+        if upload is None:
+            st.info("Upload a customer table or a purchase history to start.")
+            return None
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            st.error(f"The file is {upload.size / 2**20:,.0f} MB; the app takes up to "
+                     f"{MAX_UPLOAD_MB} MB. Use the command line (custseg segment) for larger "
+                     "files.")
+            return None
+        path = str(_save_upload(upload.name, upload.getvalue()))
+        _SHOWN_AS[path] = upload.name
+    kind = st.radio("What is it?", ["Customer table (one row per customer)",
+                                    "Purchase history (one row per purchase line)"],
+                    horizontal=True, key="kind")
+    preview = _preview(path) if path else _preview(str(custseg.sample_path()))
+    shown = "the sample" if path is None else _SHOWN_AS.get(path, Path(path).name)
+    st.caption(f"Preview (first rows of {shown}):")
+    st.dataframe(preview.head(20), width="stretch")
+    columns = [str(c) for c in preview.columns]
+    options: dict[str, Any] = {}
+    if kind.startswith("Purchase"):
+        if path is None:
+            st.warning("The built-in sample is a customer table; upload a purchase history.")
+            return None
+        options["transactions"] = True
+        detected = map_columns(columns, {})
+        cols = st.columns(4)
+        for i, role in enumerate(ROLE_NAMES):
+            current = getattr(detected, role)
+            choice = cols[i % 4].selectbox(
+                f"{role} column", ["(none)", *columns],
+                index=columns.index(current) + 1 if current in columns else 0, key=f"map_{role}")
+            options[f"{role}_col"] = None if choice == "(none)" else choice
+    else:
+        frame, _ = normalise_columns(preview)
+        roles = choose_roles(frame)
+        candidates = [c for c in frame.columns if c != roles.id_column]
+        id_col = st.selectbox("Customer id column", ["(none: number the rows)", *frame.columns],
+                              index=(list(frame.columns).index(roles.id_column) + 1
+                                     if roles.id_column else 0), key="id_col")
+        features = st.multiselect("Features", candidates, default=roles.features, key="features")
+        options["id_col"] = None if id_col.startswith("(none") else id_col
+        options["features"] = features or None
+        missing = int(frame[features].isna().any(axis=1).sum()) if features else 0
+        st.caption(f"{len(preview):,} rows previewed; {missing:,} with missing values in the "
+                   "chosen features (they are filled with the median or most common value).")
+    return path, options
+
+
+def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
+    st.header("2. How many segments")
+    selection = result.summary["k_selection"]
+    st.markdown(f"**{selection['reason']}**  \nRule: {selection['rule']}.")
+    for warning in selection.get("warnings", []):
+        st.caption(f"Note: {warning}")
+    if selection["scores"]:
+        st.image(_image(charts.k_selection_chart(selection["scores"], selection["recommended"])))
+        st.dataframe(pd.DataFrame(selection["scores"]).set_index("k"), width="stretch")
+    # Keyed by the data and options: new data starts again from its recommendation.
+    return int(st.number_input("Number of segments (k)", min_value=2, max_value=50,
+                               value=int(selection["recommended"]), step=1,
+                               key=f"k_{data_key}"))
+
+
+def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
+    st.header("3. The segments")
+    points, _, xlabel, ylabel = projection(result)
+    id_column = str(result.assignments.columns[0])
+    frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1],
+                          "segment": result.assignments["segment_name"].to_numpy(),
+                          id_column: result.assignments[id_column].astype(str).to_numpy()})
+    for feature in result.summary["features"]:
+        frame[feature] = result.assignments[feature].to_numpy()
+    if len(frame) > SCATTER_POINTS:
+        frame = frame.sample(SCATTER_POINTS, random_state=0)
+    tooltip = [id_column, "segment", *result.summary["features"]]
+    two = xlabel in result.summary["features"]
+    chart = (alt.Chart(frame, height=440).mark_circle(size=40, opacity=0.75)
+             .encode(x=alt.X("x:Q", title=xlabel if two else "component 1",
+                             scale=alt.Scale(zero=False)),
+                     y=alt.Y("y:Q", title=ylabel if two else "component 2",
+                             scale=alt.Scale(zero=False)),
+                     color=alt.Color("segment:N"), tooltip=tooltip).interactive())
+    st.altair_chart(chart, width="stretch")
+    if not two:
+        st.caption(f"A 2-D projection of all features: the horizontal axis is {xlabel}, the "
+                   f"vertical axis {ylabel}. Hover over a dot for the customer.")
+    sizes = pd.DataFrame({"segment": [f"{p.id}: {p.name}" for p in result.profiles],
+                          "customers": [p.size for p in result.profiles]})
+    st.bar_chart(sizes, x="segment", y="customers")
+    st.dataframe(sizes.set_index("segment"), width="stretch")
+    kpis = {k["segment"]: k for k in result.summary.get("kpis", [])}
+    products = result.summary.get("products", {}).get("top_by_segment", {})
+    for profile in result.profiles:
+        with st.expander(f"Segment {profile.id}: {profile.name} ({profile.size:,} customers)"):
+            st.text_input("Name", value=profile.name, key=f"name_{run_key}_{profile.id}",
+                          help="Edit the name; downloads and the report use it.")
+            st.write(profile.description)
+            figures = {k: v for k, v in kpis.get(profile.id, {}).items()
+                       if k not in ("segment", "name")}
+            st.dataframe(pd.DataFrame([figures]), hide_index=True)
+            play = profile.extra["playbook"]
+            st.markdown(f"**Playbook: {play['goal']}**\n" + "\n".join(
+                f"- {a}" for a in play["actions"]) + f"\n\n_Rule: {play['rule']}_")
+            if products.get(profile.id):
+                st.markdown("**Buys more than average:** " + ", ".join(
+                    f"{r['product']} ({r['affinity_index']:.0f})" for r in products[profile.id]))
+
+
+@st.cache_data(show_spinner="Preparing the files...", max_entries=4)
+def _files(path: str | None, options_json: str, renames_json: str) -> dict[str, bytes]:
+    """The downloads, rendered once per result (the report takes seconds on big tables)."""
+    renames = {int(k): v for k, v in json.loads(renames_json).items()}
+    result = _renamed(path, options_json, renames_json) if renames else _segment(
+        path, options_json)
+    files = {}
+    for name, content in result.render().items():
+        files[name] = (io.safe_for_spreadsheets(content).to_csv(index=False).encode()
+                       if isinstance(content, pd.DataFrame) else str(content).encode())
+    return files
+
+
+def downloads_section(result: custseg.SegmentationResult, path: str | None, options_json: str,
+                      renames_json: str) -> None:
+    st.header("4. Take it away")
+    files = _files(path, options_json, renames_json)
+    cols = st.columns(3)
+    for column, name in zip(cols, ("segments.csv", "model.json", "report.html"), strict=True):
+        column.download_button(f"Download {name}", files[name], file_name=name,
+                               key=f"dl_{name}")
+    st.subheader("Target list with a control group")
+    choice = st.selectbox("Segment", [f"{p.id}: {p.name}" for p in result.profiles],
+                          key="export_segment")
+    holdout = st.slider("Control group", 0, 50, 10, format="%d%%", key="holdout")
+    segment_id = int(choice.split(":")[0])
+    chosen = result.assignments[result.assignments["segment"] == segment_id].copy()
+    id_column = str(chosen.columns[0])
+    control = control_mask(chosen[id_column].astype(str), holdout / 100)
+    chosen.insert(1, "group", ["control" if c else "target" for c in control])
+    st.caption(f"{len(chosen):,} customers: {int((~control).sum()):,} target, "
+               f"{int(control.sum()):,} control (split by a hash of the id, the same as "
+               "custseg export).")
+    st.download_button("Download target list", io.safe_for_spreadsheets(chosen)
+                       .to_csv(index=False).encode(), file_name=f"targets-segment-{segment_id}.csv",
+                       key="dl_targets")
+
+
+def main() -> None:
+    st.set_page_config(page_title="custseg", layout="wide")
+    st.title("Customer segments")
+    st.caption("From a customer table or a purchase history to named segments, a report and "
+               "target lists. Everything runs on this machine.")
+    try:
+        picked = data_section()
+        if picked is None:
+            return
+        path, options = picked
+        base = json.dumps({**options, "k": "auto"}, sort_keys=True)
+        result = _segment(path, base)
+        data_key = _key(f"{path}{base}")
+        k = choose_k_section(result, data_key)
+        chosen = json.dumps({**options, "k": k}, sort_keys=True)
+        if k != result.summary["k"]:
+            result = _segment(path, chosen)
+        run_key = _key(f"{path}{chosen}")
+        edited = {p.id: st.session_state.get(f"name_{run_key}_{p.id}", p.name).strip()
+                  for p in result.profiles}
+        renames = {i: n for i, n in edited.items()
+                   if n != next(p.name for p in result.profiles if p.id == i)}
+        renames_json = json.dumps(renames, sort_keys=True)
+        if renames:
+            try:
+                result = _renamed(path, chosen, renames_json)
+            except CustsegError as exc:  # keep the page, so the name can be fixed
+                st.error(f"{exc}")
+                renames_json = "{}"
+        explore_section(result, run_key)
+        downloads_section(result, path, chosen, renames_json)
+    except CustsegError as exc:
+        message = str(exc)
+        for saved, shown in _SHOWN_AS.items():
+            message = message.replace(saved, shown)
+        st.error(message)
+    except Exception as exc:  # noqa: BLE001 - the page must keep working, without a traceback
+        st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Try another file or "
+                 "option; the command line (CUSTSEG_DEBUG=1) shows details.")
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _renamed(path: str | None, options_json: str, renames_json: str) -> custseg.SegmentationResult:
+    import copy
+
+    result = copy.deepcopy(_segment(path, options_json))
+    result.rename({int(k): v for k, v in json.loads(renames_json).items()})
+    return result
+
+
+main()
