@@ -22,7 +22,7 @@ import custseg
 from custseg import io
 from custseg.errors import CustsegError
 from custseg.features.columns import ROLE_NAMES, map_columns
-from custseg.report import charts, projection
+from custseg.report import charts, profile_image, projection
 from custseg.schema import choose_roles, normalise_columns
 from custseg.targeting import control_mask
 
@@ -125,6 +125,28 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
     return path, options
 
 
+def quality_section(result: custseg.SegmentationResult) -> None:
+    """The data-quality counts the library reported, never silent."""
+    quality = result.summary["data_quality"]
+    history = result.summary.get("transactions")
+    with st.expander("Data quality", expanded=bool(history)):
+        if history:
+            counts = {k: v for k, v in history["quality"].items()
+                      if isinstance(v, int | float) and not isinstance(v, bool)}
+            st.dataframe(pd.DataFrame({"lines": counts}), width="stretch")
+            for note in history["notes"]:
+                st.warning(note)
+        missing = quality["missing"]
+        st.write(f"{quality['rows_read']:,} rows read, {quality['rows_used']:,} customers used; "
+                 f"{missing['rows_affected']:,} row(s) with missing values "
+                 f"({missing['policy']}).")
+        if quality["constant_columns_dropped"]:
+            st.write("Dropped (same value for everyone): "
+                     + ", ".join(quality["constant_columns_dropped"]))
+        for column, why in quality["columns_not_used"].items():
+            st.write(f"Not used: {column} ({why})")
+
+
 def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
     st.header("2. How many segments")
     selection = result.summary["k_selection"]
@@ -165,8 +187,12 @@ def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
                    f"vertical axis {ylabel}. Hover over a dot for the customer.")
     sizes = pd.DataFrame({"segment": [f"{p.id}: {p.name}" for p in result.profiles],
                           "customers": [p.size for p in result.profiles]})
-    st.bar_chart(sizes, x="segment", y="customers")
-    st.dataframe(sizes.set_index("segment"), width="stretch")
+    left, right = st.columns(2)
+    left.bar_chart(sizes, x="segment", y="customers")
+    left.dataframe(sizes.set_index("segment"), width="stretch")
+    right.image(_image(profile_image(result)),
+                caption="How far each segment's average sits from all customers (in standard "
+                        "deviations); numbers are segment averages.")
     kpis = {k["segment"]: k for k in result.summary.get("kpis", [])}
     products = result.summary.get("products", {}).get("top_by_segment", {})
     for profile in result.profiles:
@@ -235,6 +261,7 @@ def main() -> None:
         path, options = picked
         base = json.dumps({**options, "k": "auto"}, sort_keys=True)
         result = _segment(path, base)
+        quality_section(result)
         data_key = _key(f"{path}{base}")
         k = choose_k_section(result, data_key)
         chosen = json.dumps({**options, "k": k}, sort_keys=True)

@@ -66,12 +66,14 @@ def page(app_url):
 
 
 def _expander_labels(page) -> list[str]:
-    return page.locator('[data-testid="stExpander"] summary').all_inner_texts()
+    texts = page.locator('[data-testid="stExpander"] summary').all_inner_texts()
+    return [t[t.index("Segment "):] for t in texts if "Segment " in t]
 
 
 def _wait_for_segments(page, k: int) -> list[str]:
+    # the data-quality expander comes first
     page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=\"stExpander\"]').length === {k}")
+        f"document.querySelectorAll('[data-testid=\"stExpander\"]').length === {k + 1}")
     page.wait_for_timeout(500)
     return _expander_labels(page)
 
@@ -90,10 +92,12 @@ def test_upload_pick_k_download_and_recover(page, tmp_path):
     sizes = [int(label.rsplit("(", 1)[1].split()[0].replace(",", "")) for label in labels]
     assert sizes == [p.size for p in expected.profiles]
     page.screenshot(path=str(SHOTS / "2-five-segments.png"), full_page=True)
-    page.locator('[data-testid="stExpander"] summary').first.click()
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Segment 0").click()
     page.get_by_text("3. The segments").scroll_into_view_if_needed()
     page.wait_for_timeout(1500)  # let the charts draw
     page.screenshot(path=str(SHOTS / "3-segments.png"))
+    heatmap = page.get_by_text("How far each segment's average sits")
+    assert heatmap.count() == 1
 
     saved: dict[str, Path] = {}
     for name in ("segments.csv", "model.json", "report.html", "target list"):

@@ -50,6 +50,18 @@ def projection(result: SegmentationResult) -> tuple[np.ndarray, np.ndarray, str,
     return points, centers, axes_labels[0], axes_labels[1]
 
 
+def profile_image(result: SegmentationResult) -> str:
+    """The features x segments heatmap (z-scores, annotated with segment averages)."""
+    names = [p.name for p in result.profiles]
+    feature_rows = result.profiles[0].features
+    z = np.array([[p.features[i].z for p in result.profiles] for i in range(len(feature_rows))])
+    notes = [[_annotation(p.features[i]) for p in result.profiles]
+             for i in range(len(feature_rows))]
+    labels = [f.feature if f.kind == "numeric" else f"{f.feature} (share of top level)"
+              for f in feature_rows]
+    return charts.profile_chart(labels, names, z, notes)
+
+
 def render_report(result: SegmentationResult) -> str:
     summary = result.summary
     names = [p.name for p in result.profiles]
@@ -60,13 +72,7 @@ def render_report(result: SegmentationResult) -> str:
     scatter = charts.scatter_chart(points, result.model.labels_, names, xlabel, ylabel, centers,
                                    summary["seed"])
     sizes = charts.sizes_chart(names, [p.size for p in result.profiles])
-    feature_rows = result.profiles[0].features
-    z = np.array([[p.features[i].z for p in result.profiles] for i in range(len(feature_rows))])
-    notes = [[_annotation(p.features[i]) for p in result.profiles]
-             for i in range(len(feature_rows))]
-    labels = [f.feature if f.kind == "numeric" else f"{f.feature} (share of top level)"
-              for f in feature_rows]
-    profile_img = charts.profile_chart(labels, names, z, notes)
+    profile_img = profile_image(result)
     by_id = {p.id: p.name for p in result.profiles}
     kpis = summary.get("kpis", [])
     kpi_img = charts.kpi_chart(kpis) if kpis else None
