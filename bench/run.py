@@ -210,7 +210,8 @@ def customer_lines(rows: list[dict[str, Any]], when: str) -> list[str]:
         "",
         "Why it is faster: k-means++ seeding and the ten restarts per k run on an order-free "
         "20,000-row sample; the chosen solution is then polished with Lloyd iterations on all rows "
-        "(a few ms each). Silhouette for all k shares one 10,000-row distance matrix.",
+        "(a few ms each). Silhouettes for all k share one blocked pass over the distances of "
+        "a 10,000-row sample.",
         "",
     ]
     return lines

@@ -26,7 +26,7 @@ from .engines.local import (
 )
 from .errors import DataError, param_error
 from .prep import Preparer
-from .select_k import KSelection, distance_matrix, silhouettes_from, sweep
+from .select_k import KSelection, silhouettes, sweep
 
 MAX_K = 50
 
@@ -122,14 +122,13 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         keys = row_hashes(X_prep, int(self.seed))
         n_distinct = count_distinct_rows(keys)
         seed = int(self.seed)
-        # One order-free sample and one distance matrix serve every silhouette of the fit.
+        # One order-free sample serves every silhouette of the fit.
         sil_rows = order_free_sample(X_prep, self.silhouette_sample, keys)
-        sil_distances = distance_matrix(X_prep[sil_rows])
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
             self.k_selection_: KSelection | None
             self.k_selection_, fits, rows = sweep(
-                X_prep, ks, seed, self.n_init, self.fit_sample, keys, sil_rows, sil_distances,
+                X_prep, ks, seed, self.n_init, self.fit_sample, keys, sil_rows,
                 on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None)
             k = self.k_selection_.recommended
             best = self._polish(X_prep, fits[k], rows, k, seed)
@@ -142,7 +141,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
                                 k, seed)
         self._set_canonical(best.centers, X_prep)
         self.n_iter_ = best.n_iter
-        self.silhouette_ = silhouettes_from(sil_distances, [self.labels_[sil_rows]])[0]
+        self.silhouette_ = silhouettes(X_prep[sil_rows], [self.labels_[sil_rows]])[0]
         return self
 
     def _k_range(self, n_rows: int, n_distinct: int) -> list[int]:

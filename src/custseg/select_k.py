@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
-from sklearn.metrics.pairwise import euclidean_distances
 
 from .engines.local import KMeansFit, assign, fit_kmeans, order_free_sample
 
@@ -56,47 +55,43 @@ class KSelection:
         return data
 
 
-def distance_matrix(X: np.ndarray) -> np.ndarray:
-    """All pairwise Euclidean distances: float64 (exact) up to 4,000 rows, float32 above.
+def silhouettes(X: np.ndarray, label_sets: list[np.ndarray]) -> list[float]:
+    """Mean silhouette of several labelings of the same rows, in one pass over the distances.
 
-    Above 4,000 rows the matrix is computed directly in float32 (a 10,000-row matrix is 400 MB
-    instead of 800 MB, and three times faster); the mean silhouette moves by under 1e-5.
+    Equal to ``sklearn.metrics.silhouette_score`` (singletons score 0), but the O(n^2) distances
+    are computed block by block in float64 and multiplied at once by every labeling's
+    membership matrix, so the whole k sweep shares them and no n x n matrix is ever held
+    (10,000 rows: 80 MB per block instead of 800 MB, and no page faults on a huge array).
     """
-    if len(X) <= 4000:
-        distances = euclidean_distances(X.astype(np.float64, copy=False))
-        np.fill_diagonal(distances, 0)
-        return distances
-    X32 = X.astype(np.float32)
-    squared = (X32 * X32).sum(axis=1)
-    distances = X32 @ X32.T
-    distances *= -2
-    distances += squared[:, None]
-    distances += squared[None, :]
-    np.maximum(distances, 0, out=distances)
-    np.sqrt(distances, out=distances)
-    np.fill_diagonal(distances, 0)
-    return distances
-
-
-def silhouettes_from(distances: np.ndarray, label_sets: list[np.ndarray]) -> list[float]:
-    """Mean silhouette of several labelings of the same rows, sharing one distance matrix.
-
-    Equal to ``sklearn.metrics.silhouette_score`` (singletons score 0) but the O(n^2) distances are
-    computed once for the whole k sweep and the final fit instead of once per labeling.
-    """
-    results = []
-    n = len(distances)
+    X64 = np.ascontiguousarray(X, dtype=np.float64)
+    n = len(X64)
     rows = np.arange(n)
-    for labels in label_sets:
-        k = int(labels.max()) + 1
-        members = np.zeros((n, k), dtype=distances.dtype)
-        members[rows, labels] = 1
-        sums = (distances @ members).astype(np.float64)
-        counts = members.sum(axis=0).astype(np.float64)
+    widths = [int(labels.max()) + 1 for labels in label_sets]
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    members = np.zeros((n, int(offsets[-1])))
+    for labels, offset in zip(label_sets, offsets[:-1], strict=True):
+        members[rows, offset + labels] = 1.0
+    squared = (X64 * X64).sum(axis=1)
+    sums = np.empty_like(members)
+    step = 1024
+    for start in range(0, n, step):
+        block = X64[start:start + step]
+        d = block @ X64.T
+        d *= -2
+        d += squared[start:start + step, None]
+        d += squared[None, :]
+        np.maximum(d, 0, out=d)
+        np.sqrt(d, out=d)
+        d[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
+        sums[start:start + step] = d @ members
+    results = []
+    for labels, offset, k in zip(label_sets, offsets[:-1], widths, strict=True):
+        part = sums[:, offset:offset + k]
+        counts = members[:, offset:offset + k].sum(axis=0)
         own = counts[labels]
-        a = sums[rows, labels] / np.maximum(own - 1, 1)
+        a = part[rows, labels] / np.maximum(own - 1, 1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = sums / counts
+            means = part / counts
         means[rows, labels] = np.inf
         means[:, counts == 0] = np.inf
         b = means.min(axis=1)
@@ -105,10 +100,6 @@ def silhouettes_from(distances: np.ndarray, label_sets: list[np.ndarray]) -> lis
         s[own == 1] = 0.0
         results.append(float(np.nan_to_num(s).mean()))
     return results
-
-
-def silhouettes(X: np.ndarray, label_sets: list[np.ndarray]) -> list[float]:
-    return silhouettes_from(distance_matrix(X), label_sets)
 
 
 def elbow(ks: list[int], inertias: list[float]) -> int:
@@ -125,13 +116,12 @@ def elbow(ks: list[int], inertias: list[float]) -> int:
 
 def sweep(
     X: np.ndarray, ks: list[int], seed: int, n_init: int, fit_sample: int, keys: np.ndarray,
-    sil_rows: np.ndarray, sil_distances: np.ndarray,
-    on_k: Callable[[int], None] | None = None,
+    sil_rows: np.ndarray, on_k: Callable[[int], None] | None = None,
 ) -> tuple[KSelection, dict[int, KMeansFit], np.ndarray]:
     """Fit every k on (a sample of) ``X``; return the selection, the fits and the rows used.
 
-    Silhouettes are taken on the rows ``sil_rows`` of ``X`` (whose distances are
-    ``sil_distances``), each assigned to its nearest centre of every k's fit.
+    Silhouettes are taken on the rows ``sil_rows`` of ``X``, each assigned to its nearest centre
+    of every k's fit.
     """
     rows = order_free_sample(X, fit_sample, keys)
     fitted_rows = X[rows]
@@ -140,8 +130,7 @@ def sweep(
         fits[k] = fit_kmeans(fitted_rows, k, seed, n_init)
         if on_k:
             on_k(k)
-    sils = silhouettes_from(sil_distances, [assign(X[sil_rows], fits[k].centers)[0]
-                                            for k in ks])
+    sils = silhouettes(X[sil_rows], [assign(X[sil_rows], fits[k].centers)[0] for k in ks])
     scores = []
     for k, sil in zip(ks, sils, strict=True):
         labels = fits[k].labels

@@ -40,7 +40,7 @@ from ..features.columns import ColumnMap, map_columns
 from ..features.spec import SPARK, feature_names, features_sql
 from ..features.transactions import HistoryFeatures
 from ..prep import CATEGORY_WEIGHT, SKEW_THRESHOLD, FeatureSpec, Preparer
-from ..select_k import distance_matrix, silhouettes_from, sweep
+from ..select_k import silhouettes, sweep
 from .local import count_distinct_rows, order_free_sample, row_hashes
 
 if TYPE_CHECKING:
@@ -291,13 +291,12 @@ class Engine:
         keys = row_hashes(X_prep, int(model.seed))
         n_distinct = count_distinct_rows(keys)
         sil_rows = order_free_sample(X_prep, model.silhouette_sample, keys)
-        sil_distances = distance_matrix(X_prep[sil_rows])
         if model.k == "auto":
             ks = model._k_range(len(X_prep), n_distinct)
             step("choose k")
             model.k_selection_, _, _ = sweep(
                 X_prep, ks, int(model.seed), model.n_init, model.fit_sample, keys, sil_rows,
-                sil_distances, on_k=lambda k: step(f"k={k}"))
+                on_k=lambda k: step(f"k={k}"))
             k = model.k_selection_.recommended
         else:
             k = int(model.k)
@@ -320,7 +319,7 @@ class Engine:
         centers = np.asarray(fitted.clusterCenters(), dtype=np.float64)
         model._set_canonical(centers, X_prep)
         model.n_iter_ = int(fitted.summary.numIter)
-        model.silhouette_ = silhouettes_from(sil_distances, [model.labels_[sil_rows]])[0]
+        model.silhouette_ = silhouettes(X_prep[sil_rows], [model.labels_[sil_rows]])[0]
         vectors.unpersist()
 
     # ---- outputs ------------------------------------------------------------------------
