@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 
 import custseg
+
+from ..helpers import free_port, wait_until_up
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("streamlit")
@@ -26,27 +25,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url():
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "custseg", "app", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("app did not start: " + process.stderr.read().decode()[-2000:])
+    wait_until_up(f"{url}/_stcore/health", process)
     yield url
     process.terminate()
     process.wait(timeout=15)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -15,16 +13,12 @@ from hypothesis import strategies as st
 
 import custseg
 
+from ..helpers import free_port, wait_until_up
+
 pytestmark = pytest.mark.e2e
 
 CUSTOMER = {"CustomerID": 7, "Gender": "Female", "Age": 35, "Annual Income (k$)": 18,
             "Spending Score (1-100)": 6}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +30,12 @@ def trained(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def service(trained):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "custseg", "serve", "--model", str(trained / "model.json"),
          "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("service did not start: " + process.stderr.read().decode())
+    wait_until_up(f"{base}/healthz", process)
     with httpx.Client(base_url=base, timeout=10) as client:
         yield client
     process.terminate()
@@ -159,7 +144,7 @@ def test_bad_model_refuses_to_start(tmp_path):
     (tmp_path / "m.json").write_text('{"format": "custseg.model", "version": 2}')
     completed = subprocess.run(
         [sys.executable, "-m", "custseg", "serve", "--model", str(tmp_path / "m.json"),
-         "--port", str(_free_port())], capture_output=True, text=True, timeout=60)
+         "--port", str(free_port())], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2
     assert completed.stderr.strip().count("\n") == 0
     assert "has version 2 but this custseg reads version 1" in completed.stderr

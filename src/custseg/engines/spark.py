@@ -37,8 +37,8 @@ except ImportError as exc:  # pragma: no cover - exercised by test_spark_without
 
 from .. import io
 from ..features.columns import ColumnMap, map_columns
-from ..features.spec import SPARK, feature_names, features_sql
-from ..features.transactions import HistoryFeatures
+from ..features.spec import SPARK, features_sql
+from ..features.transactions import HistoryFeatures, finish_features
 from ..prep import CATEGORY_WEIGHT, SKEW_THRESHOLD, FeatureSpec, Preparer
 from ..select_k import silhouettes, sweep
 from .local import count_distinct_rows, order_free_sample, row_hashes
@@ -147,36 +147,18 @@ class Engine:
         sql = features_sql(SPARK, as_of_sql, money=money, product=columns.product is not None,
                            quantity=columns.quantity is not None, returns=returns_used > 0)
         frame = _to_pandas(self.spark.sql(sql), self.work, "features")
-        frame = frame.rename(columns={"customer": columns.customer})
-        ids = frame[columns.customer].astype(str)
-        if ids.str.fullmatch(r"-?\d{1,18}").all():
-            frame[columns.customer] = ids.astype("int64")
-        frame = frame.sort_values(columns.customer, ignore_index=True)
-        for name in ("recency_days", "frequency", "tenure_days", "distinct_products"):
-            if name in frame:
-                frame[name] = frame[name].astype("int64")
+        frame = frame.sort_values("customer", ignore_index=True)
         lines.unpersist()
-        names = feature_names(money, columns.product is not None, returns_used > 0)
-        notes = [] if money else [
-            "no money column (amount, or quantity and price): segments use recency, frequency, "
-            "tenure, products and items only, without spend"]
-        quality = {
-            "lines": int(total), "customers": len(frame), "as_of": as_of_day.isoformat(),
+        counts = {
             "first_day": str(scan[2]), "last_day": str(scan[3]),
             "lines_without_customer": int(scan[4]), "lines_without_date": int(scan[5]),
             "lines_after_as_of": int(after), "return_lines": int(scan[6]),
-            "returned_amount": round(float(scan[7]), 2) if money else None,
-            "zero_or_negative_price_lines": int(scan[8]) if columns.price else None,
+            "returned_amount": float(scan[7]), "zero_or_negative_price_lines": int(scan[8]),
             "exact_duplicate_lines": int(total) - int(distinct), "lines_used": int(used),
-            "returns_netting": ("return lines (order ids starting with C, or negative "
-                                "quantities) count as returns: their negative amounts are netted "
-                                "into monetary and they are not orders" if scan[6]
-                                else "no returns found"),
-            "duplicates_policy": "exact duplicate lines are kept (they may be genuine repeat "
-                                 "purchases) and counted here",
-            "engine": "spark",
         }
-        return HistoryFeatures(frame, columns, as_of_day, names, quality, notes)
+        found = finish_features(frame, columns, as_of_day, int(total), counts, returns_used > 0)
+        found.quality["engine"] = "spark"
+        return found
 
     def _parse(self, raw: DataFrame, columns: ColumnMap, date_format: str | None) -> DataFrame:
         text = lambda c: F.nullif(F.trim(F.col(c).cast("string")), F.lit(""))  # noqa: E731

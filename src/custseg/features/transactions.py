@@ -290,6 +290,15 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
     sql = features_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
                        quantity=columns.quantity is not None, returns=returns_used > 0)
     frame = con.execute(sql).df()
+    found = finish_features(frame, columns, as_of, total, counts, returns_used > 0)
+    found.connection = con
+    return found
+
+
+def finish_features(frame: pd.DataFrame, columns: ColumnMap, as_of: dt.date, total: int,
+                    counts: dict[str, Any], returns: bool) -> HistoryFeatures:
+    """Shared by every engine: id and integer types, feature list, notes, quality counts."""
+    money = columns.has_money
     frame = frame.rename(columns={"customer": columns.customer})
     ids = frame[columns.customer]
     textual = ids.dtype == object or pd.api.types.is_string_dtype(ids)
@@ -299,7 +308,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
     for name in ("recency_days", "frequency", "tenure_days", "distinct_products"):
         if name in frame:
             frame[name] = frame[name].astype("int64")
-    names = feature_names(money, columns.product is not None, returns_used > 0)
+    names = feature_names(money, columns.product is not None, returns)
     notes = []
     if not money:
         notes.append("no money column (amount, or quantity and price): segments use recency, "
@@ -319,4 +328,5 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
         "duplicates_policy": "exact duplicate lines are kept (they may be genuine repeat "
                              "purchases) and counted here",
     }
-    return HistoryFeatures(frame, columns, as_of, names, quality, notes, con)
+    return HistoryFeatures(frame, columns, as_of, names, quality, notes)
+
