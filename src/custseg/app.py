@@ -38,7 +38,8 @@ def _save_upload(name: str, data: bytes) -> Path:
     digest = hashlib.sha256(data).hexdigest()[:16]
     path = UPLOADS / f"{digest}-{Path(name).name}"
     if not path.exists():
-        path.write_bytes(data)
+        with io.atomic_path(path) as tmp:  # another session may read it at the same moment
+            tmp.write_bytes(data)
     return path
 
 
