@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from custseg.report import charts, profile_image, projection
 from custseg.schema import choose_roles, normalise_columns
 from custseg.targeting import control_mask
 
-MAX_UPLOAD_MB = 200  # also Streamlit's server.maxUploadSize (set by `custseg app`)
+# The documented upload limit (override with CUSTSEG_APP_MAX_MB). Streamlit's own cap is set
+# higher by `custseg app`, so files just over this limit get this page's message and the fix.
+MAX_UPLOAD_MB = int(os.environ.get("CUSTSEG_APP_MAX_MB", "200"))
 SCATTER_POINTS = 5_000
 UPLOADS = Path(tempfile.gettempdir()) / "custseg-app"
 _SHOWN_AS: dict[str, str] = {}  # saved upload path -> the name the analyst uploaded

@@ -472,7 +472,7 @@ def web_app(
     command = [sys.executable, "-m", "streamlit", "run", spec.origin,
                "--server.address", host, "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.maxUploadSize", "200", "--global.developmentMode", "false"]
+               "--server.maxUploadSize", "1024", "--global.developmentMode", "false"]
     raise typer.Exit(subprocess.call(command))
 
 

@@ -4,6 +4,7 @@ break it with a bad file, and carry on. Screenshots of each step go to tests/e2e
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 import custseg
+import custseg.datasets.synthetic
 
 from ..helpers import free_port, wait_until_up
 
@@ -28,8 +30,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 @pytest.fixture(scope="module")
 def app_url():
     port = free_port()
+    # A 1 MB upload limit for the test, so that "too large" can be tried with a small file.
     process = subprocess.Popen([sys.executable, "-m", "custseg", "app", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "CUSTSEG_APP_MAX_MB": "1"})
     url = f"http://127.0.0.1:{port}"
     wait_until_up(f"{url}/_stcore/health", process)
     yield url
@@ -108,6 +112,13 @@ def test_upload_pick_k_download_and_recover(page, tmp_path):
     alert.wait_for()
     assert "Traceback" not in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "5-broken-file.png"), full_page=True)
+
+    big = tmp_path / "big.csv"
+    custseg.datasets.synthetic.synthetic_customers(40_000)[0].to_csv(big, index=False)
+    page.locator('input[type="file"]').set_input_files(str(big))
+    page.locator('[data-testid="stAlert"]').filter(
+        has_text="the app takes up to 1 MB. Use the command line").wait_for()
+    page.screenshot(path=str(SHOTS / "6-too-large.png"))
 
     page.locator('input[type="file"]').set_input_files(str(custseg.sample_path()))
     page.get_by_text("3. The segments").wait_for()
