@@ -369,11 +369,10 @@ def uplift(
     frame = io.read_table(results)
     segment_col = None
     if segments is not None:
-        folder = segments / "segments.csv" if segments.is_dir() else segments
-        table = io.read_table(folder)
+        table = io.read_segments(segments)
         key = str(table.columns[0])
         if key not in frame.columns:
-            raise ConfigError(f"results lack the id column '{key}' of {folder}; name it so")
+            raise ConfigError(f"results lack the id column '{key}' of {segments}; name it so")
         frame = frame.drop(columns=["segment", "segment_name"], errors="ignore").merge(
             table[[key, "segment", "segment_name"]], on=key, how="left")
         frame["segment_label"] = [f"{s}: {n}" if pd.notna(s) else "not segmented"

@@ -34,24 +34,12 @@ class Comparison:
         return {name: int(status.get(name, 0)) for name in ("stayed", "moved", "new", "left")}
 
 
-def _read(path: str | os.PathLike[str]) -> pd.DataFrame:
-    frame = io.read_table(path)
-    missing = {"segment", "segment_name"} - set(frame.columns)
-    if missing:
-        raise DataError(f"'{path}' lacks column(s) {', '.join(sorted(missing))}; pass a "
-                        "segments.csv written by custseg segment")
-    if frame.iloc[:, 0].duplicated().any():
-        raise DataError(f"'{path}' lists a customer twice in its first (id) column; pass a "
-                        "segments.csv written by custseg segment")
-    return frame
-
-
 def _label(segment: object, name: object) -> str:
     return f"{int(segment)}: {name}"  # type: ignore[call-overload]
 
 
 def compare(old_path: str | os.PathLike[str], new_path: str | os.PathLike[str]) -> Comparison:
-    old, new = _read(old_path), _read(new_path)
+    old, new = io.read_segments(old_path), io.read_segments(new_path)
     id_column = str(old.columns[0])
     if str(new.columns[0]) != id_column:
         raise DataError(f"the id columns differ ('{id_column}' and '{new.columns[0]}'); compare "

@@ -60,6 +60,21 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None) -> pd.
     return frame
 
 
+def read_segments(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A segments.csv written by ``custseg segment``, given the file or its --out folder."""
+    path = Path(path)
+    path = path / "segments.csv" if path.is_dir() else path
+    frame = read_table(path)
+    missing = {"segment", "segment_name"} - set(frame.columns)
+    if missing:
+        raise DataError(f"'{path}' lacks column(s) {', '.join(sorted(missing))}; pass the --out "
+                        "folder of custseg segment or its segments.csv")
+    if frame.iloc[:, 0].duplicated().any():
+        raise DataError(f"'{path}' lists a customer twice in its first (id) column; pass the "
+                        "--out folder of custseg segment or its segments.csv")
+    return frame
+
+
 def check_file(path: Path) -> None:
     """The file exists, is a file and is not empty."""
     if not path.exists():

@@ -87,9 +87,7 @@ def recommend(segments: str | os.PathLike[str] | pd.DataFrame,
     if top < 1:
         raise DataError("--top must be at least 1")
     if not isinstance(segments, pd.DataFrame):
-        path = os.fspath(segments)
-        path = os.path.join(path, "segments.csv") if os.path.isdir(path) else path
-        segments = io.read_table(path)
+        segments = io.read_segments(segments)
     if {"segment", "segment_name"} - set(segments.columns):
         raise DataError("segments must come from custseg segment (segment, segment_name)")
     found = customer_features(transactions, encoding=encoding)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,13 +60,7 @@ def _pick(segments: pd.DataFrame, wanted: str) -> int:
 def target_list(segments_dir: str | os.PathLike[str], segment: str, holdout: str | float = 0.1,
                 salt: str = DEFAULT_SALT) -> pd.DataFrame:
     """The customers of one segment with a ``group`` column: target or control."""
-    path = Path(segments_dir)
-    path = path / "segments.csv" if path.is_dir() else path
-    if not path.exists():
-        raise DataError(f"'{path}' not found; pass the --out folder of custseg segment")
-    segments = io.read_table(path)
-    if {"segment", "segment_name"} - set(segments.columns):
-        raise DataError(f"'{path}' is not a segments.csv written by custseg segment")
+    segments = io.read_segments(segments_dir)
     share = parse_share(holdout)
     if not salt:
         raise ConfigError("--salt must not be empty; any fixed text works")
