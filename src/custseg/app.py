@@ -25,7 +25,7 @@ from custseg.errors import CustsegError
 from custseg.features.columns import ROLE_NAMES, map_columns
 from custseg.report import charts, profile_image, projection
 from custseg.schema import choose_roles, normalise_columns
-from custseg.targeting import control_mask
+from custseg.targeting import with_groups
 
 # The documented upload limit (override with CUSTSEG_APP_MAX_MB). Streamlit's own cap is set
 # higher by `custseg app`, so files just over this limit get this page's message and the fix.
@@ -241,13 +241,11 @@ def downloads_section(result: custseg.SegmentationResult, path: str | None, opti
                           key="export_segment")
     holdout = st.slider("Control group", 0, 50, 10, format="%d%%", key="holdout")
     segment_id = int(choice.split(":")[0])
-    chosen = result.assignments[result.assignments["segment"] == segment_id].copy()
-    id_column = str(chosen.columns[0])
-    control = control_mask(chosen[id_column].astype(str), holdout / 100)
-    chosen.insert(1, "group", ["control" if c else "target" for c in control])
-    st.caption(f"{len(chosen):,} customers: {int((~control).sum()):,} target, "
-               f"{int(control.sum()):,} control (split by a hash of the id, the same as "
-               "custseg export).")
+    chosen = with_groups(result.assignments[result.assignments["segment"] == segment_id],
+                         holdout / 100)
+    control = int((chosen["group"] == "control").sum())
+    st.caption(f"{len(chosen):,} customers: {len(chosen) - control:,} target, {control:,} "
+               "control (split by a hash of the id, the same as custseg export).")
     st.download_button("Download target list", io.safe_for_spreadsheets(chosen)
                        .to_csv(index=False).encode(), file_name=f"targets-segment-{segment_id}.csv",
                        key="dl_targets")

@@ -64,8 +64,12 @@ def target_list(segments_dir: str | os.PathLike[str], segment: str, holdout: str
     share = parse_share(holdout)
     if not salt:
         raise ConfigError("--salt must not be empty; any fixed text works")
-    chosen = segments[segments["segment"] == _pick(segments, segment)].copy()
-    id_column = segments.columns[0]
-    control = control_mask(chosen[id_column].astype(str), share, salt)
-    chosen.insert(1, "group", np.where(control, "control", "target"))
-    return chosen.reset_index(drop=True)
+    return with_groups(segments[segments["segment"] == _pick(segments, segment)], share, salt)
+
+
+def with_groups(customers: pd.DataFrame, share: float, salt: str = DEFAULT_SALT) -> pd.DataFrame:
+    """``customers`` (id in the first column) with a ``group`` column: target or control."""
+    control = control_mask(customers.iloc[:, 0].astype(str), share, salt)
+    out = customers.copy()
+    out.insert(1, "group", np.where(control, "control", "target"))
+    return out.reset_index(drop=True)
