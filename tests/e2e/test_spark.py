@@ -109,3 +109,12 @@ def test_spark_without_extra_names_it(cli, monkeypatch):
         importlib.import_module("custseg.engines.spark")
     result = cli("segment", "--engine", "spark")
     assert result.code == 2 and "--engine spark needs the optional 'spark' extra" in result.err
+
+
+def test_spark_engine_reports_a_bad_as_of_like_the_local_engine(cli, history, tmp_path):
+    for engine in ("local", "spark"):
+        extra = ["--spark-master", MASTER] if engine == "spark" else []
+        result = cli("segment", history / "history.parquet", "--transactions", "--as-of",
+                     "last week", "--engine", engine, *extra, "--out", tmp_path / engine)
+        assert result.code == 2, result.err
+        assert "--as-of 'last week' is not a date; use YYYY-MM-DD" in result.err

@@ -38,7 +38,13 @@ except ImportError as exc:  # pragma: no cover - exercised by test_spark_without
 from .. import io
 from ..features.columns import ColumnMap, map_columns
 from ..features.spec import SPARK, features_sql
-from ..features.transactions import HistoryFeatures, finish_features
+from ..features.transactions import (
+    HistoryFeatures,
+    finish_features,
+    parse_as_of,
+    require_customers,
+    require_lines,
+)
 from ..prep import CATEGORY_WEIGHT, SKEW_THRESHOLD, FeatureSpec, Preparer
 from ..select_k import silhouettes, sweep
 from .local import count_distinct_rows, order_free_sample, row_hashes
@@ -126,12 +132,8 @@ class Engine:
             raise DataError(f"column '{columns.date}' has {scan[0]} value(s) that are not dates, "
                             f"e.g. {', '.join(map(repr, examples))}; fix them or give "
                             "--date-format")
-        if scan[1] == 0:
-            raise DataError(f"every one of the {total:,} lines lacks a customer id (column "
-                            f"'{columns.customer}' is empty); name the right column with "
-                            "--customer-col")
-        as_of_day = (dt.date.fromisoformat(as_of) if isinstance(as_of, str)
-                     else as_of or scan[3] + dt.timedelta(days=1))
+        require_customers(int(scan[1]), int(total), columns)
+        as_of_day = parse_as_of(as_of) or scan[3] + dt.timedelta(days=1)
         as_of_sql = f"DATE'{as_of_day.isoformat()}'"
         self.spark.sql(f"""SELECT customer, day, coalesce(order_raw, CAST(day AS STRING))
                              AS order_key, product, quantity, amount, is_return
@@ -140,9 +142,7 @@ class Engine:
         used, returns_used, after = self.spark.sql(f"""
             SELECT count(*), count(CASE WHEN is_return THEN 1 END),
                    (SELECT count(*) FROM parsed WHERE day > {as_of_sql}) FROM lines""").first()
-        if used == 0:
-            raise DataError(f"no purchase lines on or before the as-of date {as_of_day}; pick a "
-                            "later --as-of")
+        require_lines(int(used), as_of_day)
         money = columns.has_money
         sql = features_sql(SPARK, as_of_sql, money=money, product=columns.product is not None,
                            quantity=columns.quantity is not None, returns=returns_used > 0)

@@ -212,7 +212,7 @@ def customer_features(
                      {quantity} AS _quantity, {price} AS _price, {amount} AS _amount,
                      hash({every_column}) AS _row_hash
               FROM raw)""")
-    given_as_of = _parse_as_of(as_of)
+    given_as_of = parse_as_of(as_of)
     after = f"DATE {_lit(given_as_of.isoformat())}" if given_as_of else "NULL"
     used = (f"customer IS NOT NULL AND day IS NOT NULL AND ({after} IS NULL OR day <= {after})")
     # One pass for every check and count. Exact duplicates are counted by a 64-bit hash of all
@@ -236,10 +236,7 @@ def customer_features(
         raise DataError(f"column '{columns.date}' has {scan[0]} value(s) that are not dates in "
                         f"the format of the rest: {_offenders(con, columns.date, bad)}; fix them "
                         "or give the format with --date-format")
-    if scan[1] == 0:
-        raise DataError(f"every one of the {total:,} lines lacks a customer id (column "
-                        f"'{columns.customer}' is empty); name the right column with "
-                        "--customer-col")
+    require_customers(int(scan[1]), total, columns)
     as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
     counts = {
         "first_day": str(scan[2]), "last_day": str(scan[3]),
@@ -266,7 +263,21 @@ def _customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> str
     return f"regexp_replace({text}, '\\.0+$', '')" if base == "VARCHAR" else text
 
 
-def _parse_as_of(as_of: str | dt.date | None) -> dt.date | None:
+def require_customers(lines_with_customer: int, total: int, columns: ColumnMap) -> None:
+    """Checks every engine makes the same way, with the same message."""
+    if lines_with_customer == 0:
+        raise DataError(f"every one of the {total:,} lines lacks a customer id (column "
+                        f"'{columns.customer}' is empty); name the right column with "
+                        "--customer-col")
+
+
+def require_lines(lines_used: int, as_of: dt.date) -> None:
+    if lines_used == 0:
+        raise DataError(f"no purchase lines on or before the as-of date {as_of}; pick a later "
+                        "--as-of")
+
+
+def parse_as_of(as_of: str | dt.date | None) -> dt.date | None:
     if as_of is None or isinstance(as_of, dt.date):
         return as_of
     try:
@@ -282,9 +293,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
         SELECT customer, day, coalesce(order_raw, CAST(day AS VARCHAR)) AS order_key, product,
                quantity, amount, is_return
         FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL AND day <= {as_of_sql}""")
-    if counts["lines_used"] == 0:
-        raise DataError(f"no purchase lines on or before the as-of date {as_of}; pick a later "
-                        "--as-of")
+    require_lines(counts["lines_used"], as_of)
     returns_used = counts.pop("returns_used")
     money = columns.has_money
     sql = features_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
