@@ -32,43 +32,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _paced(client: httpx.AsyncClient, bodies: list[bytes], rate: float) -> dict[str, Any]:
+async def _drive(client: httpx.AsyncClient, bodies: list[bytes],
+                 rate: float | None = None) -> dict[str, Any]:
+    """Send ``bodies`` from CLIENTS concurrent workers: paced at ``rate`` requests/s (open loop,
+    each request has a start slot), or as fast as the service answers when ``rate`` is None."""
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[float | None, bytes]] = asyncio.Queue()
     start = time.perf_counter() + 0.2
     for i, body in enumerate(bodies):
-        queue.put_nowait((start + i / rate, body))
+        queue.put_nowait((start + i / rate if rate else None, body))
 
     async def worker() -> None:
         nonlocal errors
         while not queue.empty():
             slot, body = queue.get_nowait()
-            delay = slot - time.perf_counter()
+            delay = slot - time.perf_counter() if slot is not None else 0
             if delay > 0:
                 await asyncio.sleep(delay)
-            sent = time.perf_counter()
-            response = await client.post("/v1/score", content=body)
-            latencies.append(time.perf_counter() - sent)
-            if response.status_code != 200:
-                errors += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CLIENTS)))
-    return _figures(latencies, errors, time.perf_counter() - began)
-
-
-async def _flat_out(client: httpx.AsyncClient, bodies: list[bytes]) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = 0
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-
-    async def worker() -> None:
-        nonlocal errors
-        while not queue.empty():
-            body = queue.get_nowait()
             sent = time.perf_counter()
             response = await client.post("/v1/score", content=body)
             latencies.append(time.perf_counter() - sent)
@@ -117,9 +98,9 @@ def run() -> dict[str, Any]:
         async def scenarios() -> dict[str, Any]:
             limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-                await _flat_out(client, singles[:200])  # warm-up
-                single = await _paced(client, singles, rate=200)
-                batch = await _flat_out(client, batches)
+                await _drive(client, singles[:200])  # warm-up
+                single = await _drive(client, singles, rate=200)
+                batch = await _drive(client, batches)
             batch["customers_per_s"] = round(batch["requests_per_s"] * 1000)
             return {"single_at_200": single, "batch_1000": batch}
 
