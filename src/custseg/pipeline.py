@@ -186,8 +186,9 @@ def segment(
 
         spark = spark_engine.Engine(spark_master, spark_conf or {}, seed)
         fitter = spark.fit
+    # Histories get their default (the skewed money/count features) once features exist.
     model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
-                         log1p=log1p or ("auto" if transactions else "none"))
+                         log1p=log1p if log1p is not None else "none")
     model._check_params()  # fail on bad parameters before reading a large file
     step("load")
     if not transactions:
