@@ -54,7 +54,7 @@ def test_groceries_end_to_end_states_missing_prices(cli, tmp_path):
     assert result.code == 0, result.err
     assert "no money column" in result.err
     names = sorted(p.name for p in (tmp_path / "o").iterdir())
-    assert names == ["affinity.csv", "features.csv", "model.json", "monthly_sales.csv",
+    assert names == [".custseg-manifest.json", "affinity.csv", "features.csv", "model.json", "monthly_sales.csv",
                      "product_share.csv", "report.html", "segments.csv", "summary.json"]
     summary = pd.read_json(tmp_path / "o" / "summary.json", typ="series")
     assert summary["transactions"]["money"] is False
@@ -126,7 +126,8 @@ def test_online_retail_names_are_detected_and_cancellations_netted(tmp_path):
     found = customer_features(tmp_path / "retail.csv")
     assert found.columns.order == "InvoiceNo" and found.columns.product == "StockCode"
     assert found.columns.price == "UnitPrice" and found.columns.customer == "CustomerID"
-    row = found.frame.set_index("CustomerID").loc[17850]
+    # Ids are text, exactly as written: pandas wrote the float ids as "17850.0".
+    row = found.frame.set_index("CustomerID").loc["17850.0"]
     assert row["monetary"] == pytest.approx(6 * 2.55 + 6 * 3.39 - 2 * 2.55)
     assert row["frequency"] == 1
     assert found.quality["return_lines"] == 1

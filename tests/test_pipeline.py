@@ -114,7 +114,8 @@ def test_log1p_auto_transforms_skewed_columns():
 def test_save_writes_the_four_files(tmp_path):
     result = custseg.segment(features=INCOME_SPENDING_LIST)
     out = result.save(tmp_path / "run")
-    assert sorted(p.name for p in out.iterdir()) == ["model.json", "report.html",
+    assert sorted(p.name for p in out.iterdir()) == [".custseg-manifest.json", "model.json",
+                                                     "report.html",
                                                      "segments.csv", "summary.json"]
     segments = pd.read_csv(out / "segments.csv")
     assert list(segments.columns) == ["CustomerID", "segment", "segment_name", "distance",

@@ -54,6 +54,17 @@ Log1p = Annotated[str | None, typer.Option(
 Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSON "
                                               "input, e.g. latin-1 (default utf-8).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Delimiter = Annotated[str | None, typer.Option(
+    "--delimiter", help="Field separator of CSV/TSV input: ',' ';' '|' or tab (detected if "
+    "omitted).", show_default=False)]
+Decimal = Annotated[str | None, typer.Option(
+    "--decimal", help="Decimal separator of numbers: '.' or ',' (detected from the values if "
+    "omitted).", show_default=False)]
+Sheet = Annotated[str | None, typer.Option("--sheet", help="Excel: sheet name or number "
+                                           "(default: the first).", show_default=False)]
+HeaderRow = Annotated[int | None, typer.Option(
+    "--header-row", help="Line (CSV) or row (Excel) of the header, 1 for the first; title "
+    "lines above it are skipped (detected if omitted).", show_default=False)]
 EngineOpt = Annotated[str, typer.Option("--engine", help="local (scikit-learn, DuckDB) or spark "
                                        "(extra [spark]).")]
 SparkMaster = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL "
@@ -105,10 +116,21 @@ def parse_log1p(text: str | None) -> str | list[str] | None:
 
 def _data_options(input: Path | None, id_col: str | None, features: str | None, k: str,
                   k_min: int, k_max: int, seed: int, missing: str, log1p: str | None,
-                  encoding: str | None, history: dict[str, Any]) -> dict[str, Any]:
+                  read: dict[str, Any], history: dict[str, Any]) -> dict[str, Any]:
     return {"data": input, "id_col": id_col, "features": _split(features), "k": parse_k(k),
             "k_min": k_min, "k_max": k_max, "seed": seed, "missing": missing,
-            "log1p": parse_log1p(log1p), "encoding": encoding, **history}
+            "log1p": parse_log1p(log1p), **read, **history}
+
+
+def _read(encoding: str | None, delimiter: str | None, decimal: str | None,
+          sheet: str | None, header_row: int | None) -> dict[str, Any]:
+    """How to read the input file; validated here so a typo fails before any work."""
+    from .dialect import ReadOptions
+
+    ReadOptions(encoding=encoding, delimiter=delimiter, decimal=decimal, sheet=sheet,
+                header_row=header_row)
+    return {"encoding": encoding, "delimiter": delimiter, "decimal": decimal, "sheet": sheet,
+            "header_row": header_row}
 
 
 def parse_conf(items: list[str] | None) -> dict[str, str]:
@@ -182,15 +204,19 @@ def segment(
         "--align-to", help="An earlier run's model.json: matching segments keep their ids and "
         "names; new and vanished segments are reported.")] = None,
     engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
+    delimiter: Delimiter = None, decimal: Decimal = None, sheet: Sheet = None,
+    header_row: HeaderRow = None,
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
+    from .outdir import check_writable
     from .pipeline import segment as run
 
     history = _history(transactions, customer_col, date_col, amount_col, quantity_col,
                        price_col, order_col, product_col, as_of, date_format)
     options = _data_options(input, id_col, features, k, k_min, k_max, seed, missing, log1p,
-                            encoding, history)
+                            _read(encoding, delimiter, decimal, sheet, header_row), history)
+    check_writable(out)  # a bad --out fails before the work, not after
     options["align_to"] = align_to
     options.update(_engine(engine, spark_master, spark_conf))
     with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
@@ -207,6 +233,8 @@ def segment(
     for seg in s["segments"]:
         table.add_row(str(seg["id"]), seg["name"], f"{seg['size']:,}", f"{seg['share']:.1%}")
     stdout.print(table)
+    if s["input"]["dialect"]["guessed"]:
+        stdout.print(f"Read as: {s['input']['read_as']}", soft_wrap=True)
     if s["k_selection"]["scores"]:
         stdout.print(f"Why k={s['k']}: {s['k_selection']['reason']}", soft_wrap=True)
     stdout.print(f"Report: {out / 'report.html'}", soft_wrap=True)
@@ -222,6 +250,8 @@ def choose_k(
     date_col: DateCol = None, amount_col: AmountCol = None, quantity_col: QuantityCol = None,
     price_col: PriceCol = None, order_col: OrderCol = None, product_col: ProductCol = None,
     as_of: AsOf = None, date_format: DateFormat = None,
+    delimiter: Delimiter = None, decimal: Decimal = None, sheet: Sheet = None,
+    header_row: HeaderRow = None,
 ) -> None:
     """Score every k in a range and recommend one, saying why. Writes nothing."""
     from .pipeline import segment as run
@@ -229,7 +259,7 @@ def choose_k(
     history = _history(transactions, customer_col, date_col, amount_col, quantity_col,
                        price_col, order_col, product_col, as_of, date_format)
     options = _data_options(input, id_col, features, "auto", k_min, k_max, seed, missing, log1p,
-                            encoding, history)
+                            _read(encoding, delimiter, decimal, sheet, header_row), history)
     with progress_steps(quiet or as_json, total=5 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
     selection = result.summary["k_selection"]
@@ -266,22 +296,31 @@ def score(
     = 100_000,
     as_of: AsOf = None,
     engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
+    delimiter: Delimiter = None, decimal: Decimal = None, sheet: Sheet = None,
+    header_row: HeaderRow = None, quiet: Quiet = False,
 ) -> None:
     """Assign customers to the segments of a saved model, streaming large files in chunks."""
+    from .dialect import ReadOptions
     from .persist import load_model
     from .score import score_file
 
     if chunk_rows < 1:
         raise param_error("chunk_rows", "an int >= 1", chunk_rows)
     fitted = load_model(model)
+    if out is not None:
+        from .io import check_output_file
+
+        check_output_file(out)
     if as_of and fitted.input_.get("kind") != "transactions":
         raise ConfigError("--as-of applies only to models trained on a purchase history")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rows = score_file(fitted, input, out, chunk_rows=chunk_rows, encoding=encoding,
-                          as_of=as_of, **_engine(engine, spark_master, spark_conf))
+        rows = score_file(fitted, input, out, chunk_rows=chunk_rows, as_of=as_of,
+                          options=ReadOptions(**_read(encoding, delimiter, decimal, sheet,
+                                                      header_row)),
+                          **_engine(engine, spark_master, spark_conf))
     _print_warnings(sorted({str(w.message) for w in caught}))
-    if out is not None:
+    if out is not None and not quiet:
         stderr.print(f"Scored {rows:,} customers into {out}", soft_wrap=True)
 
 
@@ -338,6 +377,7 @@ def export(
     from . import io
     from .targeting import target_list
 
+    io.check_output_file(out)
     listed = target_list(segments, segment, holdout, salt)
     io.write_table(out, listed)
     counts = listed["group"].value_counts()
@@ -359,6 +399,8 @@ def uplift(
         "--segments", help="A custseg --out folder: read out per segment too.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the read-out as CSV.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    encoding: Encoding = None, delimiter: Delimiter = None, decimal: Decimal = None,
+    sheet: Sheet = None, header_row: HeaderRow = None,
 ) -> None:
     """Response (or revenue) per group, uplift with a 95% interval and p-value, and a verdict."""
     import pandas as pd
@@ -366,7 +408,10 @@ def uplift(
     from . import io
     from .uplift import read_out
 
-    frame = io.read_table(results)
+    if out is not None:
+        io.check_output_file(out)
+    frame = io.read_table(results, **_read(encoding, delimiter, decimal, sheet, header_row),
+                          first_column_is_id=True)
     segment_col = None
     if segments is not None:
         table = io.read_segments(segments)
@@ -407,13 +452,16 @@ def recommend(
     transactions: Annotated[Path, typer.Option("--transactions", help="The purchase history.")],
     out: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet.")],
     top: Annotated[int, typer.Option("--top", help="Products per customer.")] = 10,
-    encoding: Encoding = None,
+    encoding: Encoding = None, delimiter: Delimiter = None, decimal: Decimal = None,
 ) -> None:
     """For each customer, products they have not bought that customers like them buy."""
     from . import io
+    from .dialect import ReadOptions
     from .recommend import recommend as run
 
-    recs = run(segments, transactions, top=top, encoding=encoding)
+    io.check_output_file(out)
+    recs = run(segments, transactions, top=top,
+               options=ReadOptions(**_read(encoding, delimiter, decimal, None, None)))
     io.write_table(out, recs)
     stdout.print(f"{len(recs):,} recommendations for {recs.iloc[:, 0].nunique():,} customers "
                  f"-> {out}", soft_wrap=True)
@@ -438,6 +486,7 @@ def generate(
     if customers < 1:
         raise param_error("customers", "an int >= 1", customers)
     io.file_kind(out)
+    io.check_output_file(out)
     if kind == "history":
         data, groups = purchase_history(customers, seed=seed)
     elif kind == "table":

@@ -71,15 +71,21 @@ def compare(old_path: str | os.PathLike[str], new_path: str | os.PathLike[str]) 
 
 
 def write(comparison: Comparison, out: str | os.PathLike[str]) -> Path:
-    """migration_counts.csv, migration_shares.csv, moves.csv and compare.html in ``out``."""
+    """migration_counts.csv, migration_shares.csv, moves.csv and compare.html in ``out``.
+
+    Staged and swapped in like ``custseg segment``'s outputs (see ``outdir``): a failure leaves
+    ``out`` as it was; files of a segment run in the same folder are kept.
+    """
+    from . import outdir
     from .report.charts import migration_chart
 
+    out = outdir.check_writable(out)
     page = _page(comparison, migration_chart(comparison.shares, comparison.counts))
-    out = Path(out)
-    io.write_table(out / "migration_counts.csv", comparison.counts.reset_index())
-    io.write_table(out / "migration_shares.csv", comparison.shares.reset_index())
-    io.write_table(out / "moves.csv", comparison.moves)
-    io.write_text(out / "compare.html", page)
+    with outdir.staged(out, command="compare") as staging:
+        io.write_table(staging / "migration_counts.csv", comparison.counts.reset_index())
+        io.write_table(staging / "migration_shares.csv", comparison.shares.reset_index())
+        io.write_table(staging / "moves.csv", comparison.moves)
+        io.write_text(staging / "compare.html", page)
     return out
 
 

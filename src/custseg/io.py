@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,27 +45,31 @@ def file_kind(path: Path) -> str:
     return SUPPORTED[suffix]
 
 
-def read_table(path: str | os.PathLike[str], encoding: str | None = None) -> pd.DataFrame:
-    """Read a customer table, raising :class:`DataError` with the fix for every common defect."""
-    path = Path(path)
-    kind = file_kind(path)
-    check_file(path)
-    frame = _read(path, kind, encoding or "utf-8")
-    if frame.shape[1] == 0:
-        raise DataError(f"file '{path}' has no columns; export the table again with a header row")
-    if len(frame) == 0:
-        raise DataError(
-            f"file '{path}' has a header but no rows; export the table again with its data"
-        )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+def read_table(path: str | os.PathLike[str], encoding: str | None = None, *,
+               delimiter: str | None = None, decimal: str | None = None,
+               sheet: str | None = None, header_row: int | None = None,
+               first_column_is_id: bool = False) -> pd.DataFrame:
+    """Read a table the way ``custseg segment`` does: dialect detected, ids kept as text,
+    numbers parsed (decimal commas, currency), missing tokens as missing.
+
+    Raises :class:`DataError` with the fix for every common defect.
+    """
+    from .dialect import ReadOptions
+    from .features.customers import read_customers
+    from .schema import resolve_name
+
+    options = ReadOptions(encoding=encoding, delimiter=delimiter, decimal=decimal, sheet=sheet,
+                          header_row=header_row)
+    table = read_customers(path, options, resolve=resolve_name,
+                           first_column_is_id=first_column_is_id)
+    return table.frame.reset_index(drop=True)
 
 
 def read_segments(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A segments.csv written by ``custseg segment``, given the file or its --out folder."""
     path = Path(path)
     path = path / "segments.csv" if path.is_dir() else path
-    frame = read_table(path)
+    frame = read_table(path, first_column_is_id=True)
     missing = {"segment", "segment_name"} - set(frame.columns)
     if missing:
         raise DataError(f"'{path}' lacks column(s) {', '.join(sorted(missing))}; pass the --out "
@@ -83,58 +88,6 @@ def check_file(path: Path) -> None:
         raise DataError(f"'{path}' is a folder, not a file; give the path of a data file")
     if path.stat().st_size == 0:
         raise DataError(f"file '{path}' is empty; export the table again with a header and rows")
-
-
-def _read(path: Path, kind: str, encoding: str) -> pd.DataFrame:
-    with read_errors(path, kind, encoding):
-        if kind in {"csv", "tsv"}:
-            return pd.read_csv(path, sep="\t" if kind == "tsv" else ",", encoding=encoding,
-                               encoding_errors="strict", skipinitialspace=True)
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        if kind == "excel":
-            return pd.read_excel(path, engine="openpyxl")
-        return pd.read_json(path, lines=True, encoding=encoding, dtype=False)
-
-
-def iter_table(path: str | os.PathLike[str], chunk_rows: int,
-               encoding: str | None = None) -> Iterator[pd.DataFrame]:
-    """Read a table in chunks of ``chunk_rows`` rows (memory does not grow with the file).
-
-    CSV, TSV and JSON lines stream; Parquet streams by record batch; Excel is read whole.
-    Row labels continue across chunks, so error messages keep true line numbers.
-    """
-    path = Path(path)
-    kind = file_kind(path)
-    check_file(path)
-    encoding = encoding or "utf-8"
-    with read_errors(path, kind, encoding):
-        if kind in {"csv", "tsv", "jsonl"}:
-            reader = (pd.read_csv(path, sep="\t" if kind == "tsv" else ",", encoding=encoding,
-                                  encoding_errors="strict", skipinitialspace=True,
-                                  chunksize=chunk_rows) if kind != "jsonl" else
-                      pd.read_json(path, lines=True, encoding=encoding, dtype=False,
-                                   chunksize=chunk_rows))
-            with reader:
-                first = True
-                for chunk in reader:
-                    first = False
-                    chunk.columns = [str(c).strip() for c in chunk.columns]
-                    yield chunk
-                if first:
-                    raise DataError(f"file '{path}' has a header but no rows; export the table "
-                                    "again with its data")
-        elif kind == "parquet":
-            import pyarrow.parquet as pq
-
-            start = 0
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-                chunk = batch.to_pandas()
-                chunk.index = pd.RangeIndex(start, start + len(chunk))
-                start += len(chunk)
-                yield chunk
-        else:
-            yield read_table(path, encoding)
 
 
 @contextlib.contextmanager
@@ -181,20 +134,93 @@ def read_errors(path: Path, kind: str, encoding: str) -> Iterator[None]:
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it into place only if the block succeeds.
 
-    Readers never see a half-written file: the rename is atomic on one filesystem.
+    Readers never see a half-written file: the rename is atomic on one filesystem. A target that
+    is an existing folder, lies under a file or cannot be created, and a full disk, raise
+    :class:`DataError` naming the path and the fix.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    check_output_file(target, probe=False)  # the mkstemp below is the probe
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+    except OSError as exc:
+        raise write_error(target, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, target)
+        try:
+            yield tmp
+        except OSError as exc:
+            if not _disk_full(exc):
+                raise
+            raise write_error(target, exc) from None
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise write_error(target, exc) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def check_output_file(target: str | os.PathLike[str], probe: bool = True) -> Path:
+    """Fail early, with the fix, when ``target`` cannot be written as a file.
+
+    Catches an existing folder, a path under a file and (with ``probe``: a temporary file is
+    created and removed in the nearest existing folder) a place that takes no new files, such as
+    a read-only disk or /proc. Creates nothing that stays. Call it before expensive work.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise DataError(f"output '{target}' is an existing folder; give the path of a file to "
+                        f"write, e.g. '{target / 'output.csv'}'")
+    if os.path.lexists(target) and not target.exists():
+        raise DataError(f"output '{target}' is a broken link; remove it or choose another path")
+    folder = existing_ancestor(target.parent)
+    if not folder.is_dir():
+        raise DataError(f"cannot write '{target}': '{folder}' is a file, not a folder; choose a "
+                        "path under a folder")
+    if probe:
+        probe_folder(folder, target)
+    return target
+
+
+def existing_ancestor(path: Path) -> Path:
+    """``path`` itself or its nearest ancestor that exists (as a file, folder or link)."""
+    while not os.path.lexists(path) and path.parent != path:
+        path = path.parent
+    return path
+
+
+def probe_folder(folder: Path, target: Path) -> None:
+    """Create and remove a temporary file in ``folder``; DataError if that is impossible."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".custseg-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        where = (f"cannot write in '{target}'" if folder == target else
+                 f"cannot write '{target}': '{folder}' does not accept new files")
+        raise DataError(f"{where} ({_reason(exc)}); choose a folder you can write to") from None
+
+
+def write_error(target: Path, exc: OSError) -> DataError:
+    """The one-line DataError for an output that could not be written."""
+    fix = ("free some space or choose another disk" if _disk_full(exc)
+           else "check that the path is a folder you can write to, or choose another")
+    return DataError(f"could not write '{target}' ({_reason(exc)}); {fix}")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _disk_full(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _umask() -> int:
@@ -224,6 +250,10 @@ def write_table(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ...except a sign followed only by digits, spaces, dots and parentheses: a phone number
+# (+44 7700 900001) or a signed number. Such a "formula" can call no function and reference no
+# cell, so it is data and is written exactly as read (ids included).
+NUMBER_LIKE = r"[+-][0-9][0-9 ().]*"
 
 
 def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
@@ -233,7 +263,8 @@ def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
     is shown as text, never run. Numbers are untouched: -5 stays a number.
     """
     def neutral(value: object) -> object:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if (isinstance(value, str) and value.startswith(FORMULA_STARTS)
+                and not re.fullmatch(NUMBER_LIKE, value)):
             return "'" + value
         return value
 
@@ -242,7 +273,8 @@ def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
         values = out[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             text = values.astype("string")
-            risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+            risky = (text.str.startswith(FORMULA_STARTS)
+                     & ~text.str.fullmatch(NUMBER_LIKE)).fillna(False)
             if risky.any():
                 out[column] = values.where(~risky.to_numpy(), "'" + text.astype(object))
     return out

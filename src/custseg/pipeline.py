@@ -19,7 +19,9 @@ import pandas as pd
 
 from . import align, history, io, schema
 from .datasets import sample_path
+from .dialect import ReadOptions
 from .errors import DataError, param_error
+from .features.customers import CustomerTable, read_customers
 from .kpis import segment_kpis
 from .model import SegmentModel
 from .persist import dumps, model_to_dict
@@ -94,46 +96,53 @@ class SegmentationResult:
         return files
 
     def save(self, out: str | os.PathLike[str] = "custseg-output") -> Path:
-        """Write segments.csv, model.json, summary.json and report.html into ``out``."""
+        """Write segments.csv, model.json, summary.json and report.html into ``out``.
+
+        Afterwards ``out`` holds this run's files (and any files custseg did not write): every
+        file is written into a staging folder and swapped in only when all succeeded, and files
+        an earlier run wrote that this one does not (e.g. features.csv after a purchase-history
+        run) are removed (see ``outdir``). A failure leaves ``out`` as it was; an ``out`` that
+        cannot be written raises :class:`DataError`.
+        """
+        from . import outdir
+
+        out = outdir.check_writable(out)  # before rendering: a bad --out fails fast
         rendered = self.render()
-        out = Path(out)
-        for name, content in rendered.items():
-            if name in self.skip_files:
-                continue
-            if isinstance(content, pd.DataFrame):
-                io.write_table(out / name, content)
-            else:
-                io.write_text(out / name, content)
-        for writer in self.writers:
-            writer(self, out)
+        with outdir.staged(out, command="segment") as staging:
+            for name, content in rendered.items():
+                if name in self.skip_files:
+                    continue
+                if isinstance(content, pd.DataFrame):
+                    io.write_table(staging / name, content)
+                else:
+                    io.write_text(staging / name, content)
+            for writer in self.writers:
+                writer(self, staging)
         return out
 
 
 def load_input(data: str | os.PathLike[str] | pd.DataFrame | None,
-               encoding: str | None = None) -> tuple[pd.DataFrame, str]:
-    """The table and a label saying where it came from (None means the built-in sample)."""
+               options: ReadOptions | None = None, id_col: str | None = None) -> CustomerTable:
+    """The customer table, typed by the reader (None means the built-in sample)."""
     if data is None:
-        return io.read_table(sample_path()), "built-in sample (Mall Customers)"
-    if isinstance(data, pd.DataFrame):
-        if data.empty:
-            raise DataError("the DataFrame has no rows; pass a table with customers")
-        frame = data.copy()
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame.reset_index(drop=True), "DataFrame"
-    return io.read_table(data, encoding=encoding), str(data)
+        table = read_customers(sample_path(), options, id_col, schema.resolve_name)
+        table.label = "built-in sample (Mall Customers)"
+        return table
+    if isinstance(data, pd.DataFrame) and data.empty:
+        raise DataError("the DataFrame has no rows; pass a table with customers")
+    return read_customers(data, options, id_col, schema.resolve_name)
 
 
-def prepare_table(frame: pd.DataFrame, id_col: str | None, features: list[str] | None,
-                  missing: str
+def prepare_table(table: CustomerTable, features: list[str] | None, missing: str
                   ) -> tuple[pd.DataFrame, pd.DataFrame, schema.Roles, MissingReport, list[str]]:
     """Validate and clean a customer table.
 
     Returns the checked table (values as read), the clean one (missing values handled, index
     kept so rows can be matched), the column roles, the missing-value report and notes.
     """
-    frame, notes = schema.normalise_columns(frame)
-    roles = schema.choose_roles(frame, id_col, features)
-    notes += roles.notes
+    frame, notes = schema.normalise_columns(table.frame)
+    roles = schema.choose_roles(frame, table.id_column, features)
+    notes = table.notes + notes + roles.notes
     if roles.id_column is None:
         frame = frame.copy()
         frame.insert(0, ROW_ID, np.arange(1, len(frame) + 1))
@@ -142,7 +151,7 @@ def prepare_table(frame: pd.DataFrame, id_col: str | None, features: list[str] |
                      f"'{ROW_ID}' (pass --id-col to use a column)")
     else:
         schema.check_unique_ids(frame, roles.id_column)
-    frame = schema.check_numeric(frame, roles.numeric)
+    frame = schema.check_numeric(frame, roles.numeric, table.bad_cells)
     schema.check_not_empty_columns(frame, roles.features)
     for column in roles.categorical:
         frame[column] = frame[column].astype("string").astype(object).where(
@@ -159,7 +168,9 @@ def segment(
     as_of: str | dt.date | None = None, date_format: str | None = None,
     id_col: str | None = None, features: list[str] | None = None, k: int | str = "auto",
     k_min: int = 2, k_max: int = 10, seed: int = 0, missing: str = "impute",
-    log1p: str | list[str] | None = None, encoding: str | None = None, n_init: int = 10,
+    log1p: str | list[str] | None = None, encoding: str | None = None,
+    delimiter: str | None = None, decimal: str | None = None, sheet: str | None = None,
+    header_row: int | None = None, n_init: int = 10, max_iter: int = 300,
     align_to: str | os.PathLike[str] | SegmentModel | None = None,
     engine: str = "local", spark_master: str | None = None,
     spark_conf: dict[str, str] | None = None,
@@ -171,7 +182,11 @@ def segment(
     ``log1p`` defaults to "none" for customer tables; for purchase histories, to the skewed money
     and count features (see ``history.LOG_CANDIDATES``). ``align_to`` (a model or its path)
     renumbers and renames the segments to follow an earlier run (see ``align``).
+    ``encoding``, ``delimiter``, ``decimal``, ``sheet`` and ``header_row`` say how the file is
+    written where detection would guess wrong (see ``dialect``).
     """
+    read_options = ReadOptions(encoding=encoding, delimiter=delimiter, decimal=decimal,
+                               sheet=sheet, header_row=header_row)
     if align_to is not None and not isinstance(align_to, SegmentModel):
         from .persist import load_model
 
@@ -188,13 +203,13 @@ def segment(
         fitter = spark.fit
     # Histories get their default (the skewed money/count features) once features exist.
     model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
+                         max_iter=max_iter,
                          log1p=log1p if log1p is not None else "none")
     model._check_params()  # fail on bad parameters before reading a large file
     step("load")
     if not transactions:
-        raw, source = load_input(data, encoding)
-        result = _segment_table(raw, source, model, id_col, features, missing, step, align_to,
-                                fitter)
+        table = load_input(data, read_options, id_col)
+        result = _segment_table(table, model, features, missing, step, align_to, fitter)
         if spark is not None:
             spark.finish(result)
         result.summary["kpis"] = segment_kpis(result.assignments, _names(result))
@@ -208,13 +223,14 @@ def segment(
         found = spark.customer_features(data, given, as_of=as_of, date_format=date_format)
     else:
         found = history.customer_features(data, given, as_of=as_of, date_format=date_format,
-                                          encoding=encoding)
+                                          options=read_options)
     source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
     features = features or history.default_features(found)
     if log1p is None:
         model.set_params(log1p=history.default_log1p(found, features))
-    result = _segment_table(found.frame, source, model, found.columns.customer, features,
-                            missing, step, align_to, fitter)
+    table = CustomerTable(found.frame, source, found.dialect, found.columns.customer,
+                          [str(c) for c in found.frame.columns])
+    result = _segment_table(table, model, features, missing, step, align_to, fitter)
     history.attach(result, found)
     if spark is not None:
         spark.finish(result)
@@ -233,12 +249,11 @@ def _fit_locally(model: SegmentModel, X: pd.DataFrame, step: Progress) -> None:
     model.fit(X, on_progress=step)
 
 
-def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: str | None,
-                   features: list[str] | None, missing: str, step: Progress,
-                   align_to: SegmentModel | None = None,
+def _segment_table(table: CustomerTable, model: SegmentModel, features: list[str] | None,
+                   missing: str, step: Progress, align_to: SegmentModel | None = None,
                    fitter: Fitter = _fit_locally) -> SegmentationResult:
     step("validate")
-    checked, frame, roles, missing_report, notes = prepare_table(raw, id_col, features, missing)
+    checked, frame, roles, missing_report, notes = prepare_table(table, features, missing)
     k, seed, log1p = model.k, int(model.seed), model.log1p
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -275,7 +290,7 @@ def _segment_table(raw: pd.DataFrame, source: str, model: SegmentModel, id_col: 
     for column in used:
         # The values as read (missing cells stay empty): imputation is reported, not hidden.
         assignments[column] = checked.loc[frame.index, column].to_numpy()
-    summary = build_summary(source, raw, frame, roles, used, constant, missing_report, notes,
+    summary = build_summary(table, frame, roles, used, constant, missing_report, notes,
                             model, profiles, seed, warning_lines, log1p)
     if alignment is not None:
         summary["alignment"] = alignment.summary()
@@ -293,7 +308,7 @@ def keep_names(profiles: list[SegmentProfile], names: dict[int, str]) -> None:
             profile.name += " (new)"
 
 
-def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: schema.Roles,
+def build_summary(table: CustomerTable, frame: pd.DataFrame, roles: schema.Roles,
                   used: list[str], constant: list[str], missing: MissingReport, notes: list[str],
                   model: SegmentModel, profiles: list[SegmentProfile], seed: int,
                   warning_lines: list[str], log1p: str | list[str]) -> dict[str, Any]:
@@ -304,8 +319,9 @@ def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: sc
         "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
     return {
         "custseg_version": __version__,
-        "input": {"source": source, "rows": int(len(raw)),
-                  "columns": [str(c) for c in raw.columns]},
+        "input": {"source": table.label, "rows": int(len(table.frame)),
+                  "columns": table.columns, "dialect": table.dialect.to_dict(),
+                  "read_as": table.dialect.describe()},
         "id_column": roles.id_column,
         "features": used,
         "k": int(model.n_clusters_),
@@ -315,7 +331,7 @@ def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: sc
         "n_customers": int(len(frame)),
         "seed": seed,
         "data_quality": {
-            "rows_read": int(len(raw)),
+            "rows_read": int(len(table.frame)),
             "rows_used": int(len(frame)),
             "missing": {"policy": missing.policy, "rows_affected": missing.rows_affected,
                         "by_column": missing.by_column,
@@ -323,6 +339,7 @@ def build_summary(source: str, raw: pd.DataFrame, frame: pd.DataFrame, roles: sc
             "constant_columns_dropped": constant,
             "columns_not_used": roles.skipped,
             "log1p": [s.name for s in model.preparer_.specs if s.transform == "log1p"],
+            **table.quality(),
             "notes": notes,
         },
         "segments": [p.to_dict() for p in profiles],

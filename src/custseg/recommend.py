@@ -18,6 +18,7 @@ import os
 import duckdb
 import pandas as pd
 
+from .dialect import ReadOptions
 from .errors import DataError
 from .features.transactions import customer_features
 
@@ -80,7 +81,7 @@ def recommend_from(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_co
 
 def recommend(segments: str | os.PathLike[str] | pd.DataFrame,
               transactions: str | os.PathLike[str] | pd.DataFrame, top: int = 10,
-              encoding: str | None = None) -> pd.DataFrame:
+              encoding: str | None = None, options: ReadOptions | None = None) -> pd.DataFrame:
     """Recommendations for every customer of a segmentation (a --out folder or its frame)."""
     from . import io
 
@@ -90,7 +91,7 @@ def recommend(segments: str | os.PathLike[str] | pd.DataFrame,
         segments = io.read_segments(segments)
     if {"segment", "segment_name"} - set(segments.columns):
         raise DataError("segments must come from custseg segment (segment, segment_name)")
-    found = customer_features(transactions, encoding=encoding)
+    found = customer_features(transactions, encoding=encoding, options=options)
     if found.columns.product is None or found.connection is None:
         raise DataError("the purchase history has no product column; name it with "
                         "--product-col")

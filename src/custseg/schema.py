@@ -13,15 +13,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .features.customers import bad_cells_error, check_magnitude
+from .numbers import LARGEST, ColumnNumbers
 
 # Header spellings seen in the wild that mean the same column. The Kaggle copy of the Mall
 # Customers table says "Genre" where it means "Gender".
 COLUMN_ALIASES = {"Genre": "Gender"}
 
-_ID_NAMES = {
-    "customerid", "customer", "custid", "customerno", "customernumber", "clientid", "memberid",
-    "membernumber", "memberno", "userid", "accountid", "id",
-}
 MAX_CATEGORY_LEVELS = 12  # more distinct values than this is a name/text column, not a category
 _FIRST_ROW_LINE = 2  # data row 0 is line 2 of a file with a header
 
@@ -59,38 +57,28 @@ def _columns_hint(frame: pd.DataFrame) -> str:
 
 def resolve_column(frame: pd.DataFrame, name: str, option: str) -> str:
     """The column called ``name`` (aliases and case-insensitive matches allowed)."""
-    if name in frame.columns:
+    return resolve_name([str(c) for c in frame.columns], name, option)
+
+
+def resolve_name(columns: list[str], name: str, option: str) -> str:
+    """The column of ``columns`` called ``name``; a DataError listing the columns otherwise."""
+    if name in columns:
         return name
     alias = COLUMN_ALIASES.get(name) or {v: k for k, v in COLUMN_ALIASES.items()}.get(name)
-    if alias and alias in frame.columns:
+    if alias and alias in columns:
         return alias
-    by_key = {_key(str(c)): str(c) for c in frame.columns}
+    by_key = {_key(c): c for c in columns}
     if _key(name) in by_key:
         return by_key[_key(name)]
-    raise DataError(
-        f"column '{name}' given in {option} not found; columns are: {_columns_hint(frame)}"
-    )
-
-
-def detect_id_column(frame: pd.DataFrame) -> str | None:
-    """A column named like a customer id, else a leading column of unique integers or strings."""
-    for column in frame.columns:
-        if _key(str(column)) in _ID_NAMES:
-            return str(column)
-    first = frame.columns[0]
-    values = frame[first]
-    integer_like = pd.api.types.is_integer_dtype(values)
-    text_like = pd.api.types.is_string_dtype(values) or values.dtype == object
-    if (integer_like or text_like) and values.notna().all() and values.is_unique and len(frame) > 1:
-        return str(first)
-    return None
+    shown = ", ".join(f"'{c}'" for c in columns)
+    raise DataError(f"column '{name}' given in {option} not found; columns are: {shown}")
 
 
 def choose_roles(
-    frame: pd.DataFrame, id_col: str | None = None, features: list[str] | None = None
+    frame: pd.DataFrame, id_column: str | None = None, features: list[str] | None = None
 ) -> Roles:
-    """Pick the id column and the feature columns, checking that named columns exist."""
-    id_column = resolve_column(frame, id_col, "--id-col") if id_col else detect_id_column(frame)
+    """Pick the feature columns beside the id column (found by the reader, or None), checking
+    that named columns exist."""
     notes: list[str] = []
     skipped: dict[str, str] = {}
     if features:
@@ -110,8 +98,6 @@ def choose_roles(
         values = frame[column]
         if _is_numeric(values):
             numeric.append(column)
-        elif _looks_numeric(values):
-            numeric.append(column)  # text in a numeric column: check_numeric reports it
         elif _is_date_like(values):
             skipped[column] = "dates are not a feature; derive e.g. tenure from them"
         elif values.nunique(dropna=True) <= MAX_CATEGORY_LEVELS or features:
@@ -120,6 +106,13 @@ def choose_roles(
             skipped[column] = (f"text with {values.nunique()} distinct values (more than "
                                f"{MAX_CATEGORY_LEVELS}); name it in --features to use it")
     if not numeric and not categorical:
+        separators = [d for d in (",", ";", "\t", "|") if any(d in str(c) for c in frame.columns)]
+        if separators:
+            raise DataError(
+                f"no usable feature columns: the header was read as {_columns_hint(frame)}, "
+                f"which looks split wrongly; pass the delimiter, e.g. --delimiter "
+                f"'{separators[0] if separators[0] != chr(9) else 'tab'}'"
+            )
         raise DataError(
             f"no usable feature columns (columns are: {_columns_hint(frame)}); "
             "name numeric or categorical columns with --features"
@@ -129,15 +122,6 @@ def choose_roles(
 
 def _is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-
-
-def _looks_numeric(values: pd.Series) -> bool:
-    """Mostly numbers with a few stray strings: a numeric column with bad cells."""
-    present = values.dropna()
-    if present.empty:
-        return False
-    parsed = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
-    return bool(parsed.notna().mean() >= 0.8)
 
 
 def _is_date_like(values: pd.Series) -> bool:
@@ -152,14 +136,18 @@ def _rows(index: pd.Index, limit: int = 3) -> str:
     return ", ".join(str(int(i) + _FIRST_ROW_LINE) for i in list(index)[:limit])
 
 
-def check_numeric(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Return ``frame`` with numeric columns as float; reject text and infinite values.
+def check_numeric(frame: pd.DataFrame, columns: list[str],
+                  bad_cells: dict[str, ColumnNumbers] | None = None) -> pd.DataFrame:
+    """Return ``frame`` with numeric columns as float; reject text, infinite and huge values.
 
-    Row numbers in messages are file line numbers (the header is line 1).
+    ``bad_cells`` are the reader's counts of cells that are not numbers in number columns.
+    Row numbers in messages are file line numbers (index + 2).
     """
     frame = frame.copy()
     for column in columns:
         values = frame[column]
+        if bad_cells and column in bad_cells:
+            raise bad_cells_error(column, bad_cells[column])
         if not _is_numeric(values):
             text = values.astype("string").str.strip()
             parsed = pd.to_numeric(text, errors="coerce")
@@ -182,6 +170,7 @@ def check_numeric(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                 "real numbers or empty cells (empty cells are imputed)"
             )
         frame[column] = values
+    check_magnitude(frame, columns, LARGEST)
     return frame
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import os
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from . import io, schema
+from .dialect import ReadOptions
+from .features.customers import iter_customers
 from .model import SegmentModel
 
 
@@ -39,13 +42,13 @@ def score_frame(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _history_frame(model: SegmentModel, source: str | os.PathLike[str],
-                   as_of: str | dt.date | None, encoding: str | None) -> pd.DataFrame:
+                   as_of: str | dt.date | None, options: ReadOptions) -> pd.DataFrame:
     """Features of a purchase history, with the model's column roles where the file has them."""
     from .features.transactions import customer_features
 
     trained_on = getattr(model, "input_", {}) or {}
     found = customer_features(source, given=trained_on.get("columns") or {}, as_of=as_of,
-                              encoding=encoding, missing_ok=True)
+                              missing_ok=True, options=options)
     return found.frame
 
 
@@ -53,7 +56,8 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
                out: str | os.PathLike[str] | None = None, *, chunk_rows: int = 100_000,
                encoding: str | None = None, as_of: str | dt.date | None = None,
                stdout: IO[str] | None = None, engine: str = "local",
-               spark_master: str | None = None, spark_conf: dict[str, str] | None = None) -> int:
+               spark_master: str | None = None, spark_conf: dict[str, str] | None = None,
+               options: ReadOptions | None = None) -> int:
     """Score a file in chunks into ``out`` (.csv or .parquet, atomic) or CSV on ``stdout``.
 
     Customer tables stream chunk by chunk, so memory does not grow with the file. A model
@@ -61,6 +65,10 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
     same definitions (DuckDB, bounded memory) as of ``as_of``. Returns the rows scored.
     """
     history = (getattr(model, "input_", {}) or {}).get("kind") == "transactions"
+    if options is None:
+        options = ReadOptions(encoding=encoding)
+    elif encoding is not None:
+        options = replace(options, encoding=encoding)
     scored: Iterator[pd.DataFrame]
     if engine == "spark":
         from .engines.spark import Engine
@@ -73,9 +81,11 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
         else:
             scored = iter([spark.score(model, source)])
     else:
+        numeric = [s.name for s in model.preparer_.specs if s.kind == "numeric"]
         chunks: Iterator[pd.DataFrame] = (
-            iter([_history_frame(model, source, as_of, encoding)]) if history
-            else io.iter_table(source, chunk_rows, encoding))
+            iter([_history_frame(model, source, as_of, options)]) if history
+            else iter_customers(source, options, chunk_rows, numeric,
+                                getattr(model, "id_column_", None)))
         scored = (score_frame(model, chunk) for chunk in chunks)
     if out is None:
         return _write_csv_stream(scored, stdout or sys.stdout)

@@ -10,21 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from .. import io
+from ..dialect import Dialect, ReadOptions
 from ..errors import DataError
+from ..missing import is_missing_sql
+from ..numbers import detect_decimal, is_plain_sql, number_sql
+from ..sources import Source, open_source
 from .columns import ColumnMap, map_columns
+from .dates import (
+    bad_dates_error,
+    date_notes,
+    no_dates_error,
+    plausible_sql,
+    read_dates,
+    today,
+    window_counts,
+    window_counts_sql,
+)
 from .spec import DUCKDB, feature_names, features_sql
 
-DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d",
-                "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%d/%m/%Y %H:%M",
-                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d.%m.%Y %H:%M"]
 MONEY = "DECIMAL(18,6)"
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
                   "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
@@ -40,6 +50,7 @@ class HistoryFeatures:
     notes: list[str] = field(default_factory=list)
     # The DuckDB session holding the parsed lines (view ``lines``), for product analyses.
     connection: duckdb.DuckDBPyConnection | None = None
+    dialect: Dialect = field(default_factory=lambda: Dialect("csv"))
 
     @property
     def money(self) -> bool:
@@ -54,42 +65,18 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _open(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | pd.DataFrame,
-          encoding: str | None) -> str:
-    """Create the view ``raw`` over the source; return a label for messages."""
-    if isinstance(source, pd.DataFrame):
-        con.register("raw_frame", source)
-        con.execute("CREATE VIEW raw AS SELECT * FROM raw_frame")
-        return "DataFrame"
-    path = Path(source)
-    kind = io.file_kind(path)
-    io.check_file(path)
-    if kind in ("csv", "tsv"):
-        delim = "\\t" if kind == "tsv" else ","
-        options = f"all_varchar=true, header=true, delim=E'{delim}', quote='\"'"
-        if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
-            options += f", encoding={_lit(encoding)}"
-        reader = f"read_csv({_lit(str(path))}, {options})"
-    elif kind == "parquet":
-        reader = f"read_parquet({_lit(str(path))})"
-    else:
-        con.register("raw_frame", io.read_table(path, encoding=encoding))
-        reader = "raw_frame"
-    try:
-        con.execute(f"CREATE VIEW raw AS SELECT * FROM {reader}")
-        con.execute("SELECT * FROM raw LIMIT 1").fetchall()
-    except duckdb.Error as exc:
-        detail = str(exc).strip().splitlines()[0]
-        if "unicode" in detail.lower() or "utf" in detail.lower():
-            raise DataError(f"file '{path}' is not valid UTF-8 text; pass its encoding, e.g. "
-                            "--encoding latin-1, or re-save it as UTF-8") from None
-        raise DataError(f"file '{path}' could not be read as {kind} ({detail[:160]}); check "
-                        "that it is complete and of the type its extension says") from None
-    return str(path)
-
-
-def _types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return {row[0]: str(row[1]) for row in con.execute("DESCRIBE raw").fetchall()}
+def _history_dialect(con: duckdb.DuckDBPyConnection, opened: Source, columns: ColumnMap,
+                     options: ReadOptions) -> Dialect:
+    """The file's dialect with its decimal separator, decided from the money columns."""
+    if options.decimal is not None:
+        return replace(opened.dialect, decimal=options.decimal)
+    money = [c for c in (columns.quantity, columns.price, columns.amount)
+             if c is not None and opened.types[c] == "VARCHAR"]
+    decimal = detect_decimal(con, "raw", money)
+    if decimal == opened.dialect.decimal:
+        return opened.dialect
+    return replace(opened.dialect, decimal=decimal,
+                   guessed=opened.dialect.guessed + ("decimal comma",))
 
 
 def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str) -> str:
@@ -101,64 +88,50 @@ def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str) -> str:
     return ", ".join(f"{v!r} (line {line})" for line, v in rows)
 
 
-def _date_parser(con: duckdb.DuckDBPyConnection, column: str, kind: str,
-                 date_format: str | None) -> str:
-    """A SQL template over ``{v}`` (the column as text): a TIMESTAMP, NULL if unparseable.
-
-    The first format that parses every value of a sample wins, so a column is read one way
-    throughout (never day-first on some lines and month-first on others).
-    """
-    if any(t in kind for t in ("DATE", "TIMESTAMP")):
-        return "CAST({v} AS TIMESTAMP)"
-    if date_format:
-        return f"try_strptime({{v}}, {_lit(date_format)})"
-    sample = [r[0] for r in con.execute(
-        f"SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM raw "
-        f"WHERE v IS NOT NULL AND v <> '' LIMIT 5000").fetchall()]
-    candidates = ["TRY_CAST({v} AS TIMESTAMP)"] + [f"try_strptime({{v}}, {_lit(f)})"
-                                                    for f in DATE_FORMATS]
-    if sample:
-        frame = pd.DataFrame({"v": sample})  # noqa: F841 - read by the SQL below
-        for parser in candidates:
-            test = parser.replace("{v}", "v")
-            failures = con.execute(f"SELECT count(*) FROM frame WHERE {test} IS NULL").fetchone()
-            if failures and failures[0] == 0:
-                return parser
-    bad = "v IS NOT NULL AND trim(v) <> '' AND TRY_CAST(trim(v) AS TIMESTAMP) IS NULL"
-    raise DataError(
-        f"column '{column}' has values that are not dates: {_offenders(con, column, bad)}; fix "
-        "them, or give the format with --date-format (e.g. --date-format '%d/%m/%Y')"
-    )
-
-
-def _number(column: str | None, types: dict[str, str]) -> str:
+def _number(column: str | None, types: dict[str, str], decimal: str) -> str:
     if column is None:
         return "NULL"
     if types[column].split("(")[0] in _NUMERIC_TYPES:
         return f"CAST({_q(column)} AS {MONEY})"
-    return f"TRY_CAST(TRY_CAST(trim(CAST({_q(column)} AS VARCHAR)) AS DOUBLE) AS {MONEY})"
+    return f"TRY_CAST({number_sql(f'CAST({_q(column)} AS VARCHAR)', decimal)} AS {MONEY})"
 
 
 def _check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
-                   types: dict[str, str]) -> None:
+                   types: dict[str, str], decimal: str) -> dict[str, int]:
+    """Refuse number columns with text that is not a number; count money written as text."""
+    converted: dict[str, int] = {}
     for column in (columns.quantity, columns.price, columns.amount):
         if column is None or types[column].split("(")[0] in _NUMERIC_TYPES:
             continue
-        bad = ("v IS NOT NULL AND trim(v) <> '' AND "
-               "TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) AS DECIMAL(18,6)) IS NULL")
-        count = con.execute(f"SELECT count(*) FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v "
-                            f"FROM raw) WHERE {bad}").fetchone()
-        if count and count[0]:
+        value = f"TRY_CAST({number_sql('v', decimal)} AS {MONEY})"
+        bad = f"NOT {is_missing_sql('v')} AND {value} IS NULL"
+        count = con.execute(f"""
+            SELECT count(*) FILTER (WHERE {bad}),
+                   count(*) FILTER (WHERE {value} IS NOT NULL AND NOT {is_plain_sql('v', decimal)})
+            FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v FROM raw)""").fetchone()
+        assert count is not None
+        if count[0]:
             raise DataError(
                 f"column '{column}' should hold numbers but {count[0]} line(s) do not: "
                 f"{_offenders(con, column, bad)}; fix those cells or map another column"
             )
+        if count[1]:
+            converted[column] = int(count[1])
+    return converted
+
+
+def _text_or_null(column: str | None) -> str:
+    """A text column trimmed, with missing tokens (NA, null, -...) as NULL."""
+    if column is None:
+        return "NULL"
+    text = f"CAST({_q(column)} AS VARCHAR)"
+    return f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END"
 
 
 def customer_features(
     source: str | os.PathLike[str] | pd.DataFrame, given: dict[str, str | None] | None = None,
     as_of: str | dt.date | None = None, date_format: str | None = None,
-    encoding: str | None = None, missing_ok: bool = False,
+    encoding: str | None = None, missing_ok: bool = False, options: ReadOptions | None = None,
 ) -> HistoryFeatures:
     """Per-customer features and data-quality counts of a purchase history.
 
@@ -166,8 +139,9 @@ def customer_features(
     file lacks falls back to detection (scoring a file laid out differently from training).
     """
     con = duckdb.connect()
-    label = _open(con, source, encoding)
-    types = _types(con)
+    options = options or ReadOptions(encoding=encoding)
+    opened = open_source(con, source, options)
+    label, types = opened.label, opened.types
     total = con.execute("SELECT count(*) FROM raw").fetchone()[0]  # type: ignore[index]
     if total == 0:
         raise DataError(f"'{label}' has a header but no purchase lines; export it again with data")
@@ -175,46 +149,52 @@ def customer_features(
     if missing_ok:
         given = {role: name for role, name in given.items() if name in types}
     columns = map_columns(list(types), given)
-    parse_date = _date_parser(con, columns.date, types[columns.date], date_format)
-    _check_numbers(con, columns, types)
-    order = (f"NULLIF(trim(CAST({_q(columns.order)} AS VARCHAR)), '')" if columns.order
-             else "NULL")
-    product = (f"NULLIF(trim(CAST({_q(columns.product)} AS VARCHAR)), '')" if columns.product
-               else "NULL")
-    quantity, price = _number(columns.quantity, types), _number(columns.price, types)
+    dialect = _history_dialect(con, opened, columns, options)
+    # Dates: one decision for the whole column (dates.py); a semicolon file or decimal commas
+    # make day-first the default when no date proves the order.
+    dates = read_dates(con, columns.date, types[columns.date], date_format,
+                       european=dialect.decimal == "," or dialect.delimiter == ";",
+                       header_line=dialect.header_row)
+    converted = _check_numbers(con, columns, types, dialect.decimal)
+    order, product = _text_or_null(columns.order), _text_or_null(columns.product)
+    quantity = _number(columns.quantity, types, dialect.decimal)
+    price = _number(columns.price, types, dialect.decimal)
     if columns.amount:
-        amount = _number(columns.amount, types)
+        amount = _number(columns.amount, types, dialect.decimal)
     elif columns.quantity and columns.price:
         amount = f"CAST({quantity} * {price} AS DECIMAL(38,6))"
     else:
         amount = "NULL"
-    date_text = f"trim(CAST({_q(columns.date)} AS VARCHAR))" if "VARCHAR" in types[
-        columns.date] else _q(columns.date)
+    date_text = dates.text_sql(_q(columns.date))
+    given_as_of = parse_as_of(as_of)
+    # Dates before 1970 or after the as-of date (after today when none is given) are left out
+    # (``day`` NULL) and counted; they never set the default as-of date.
+    limit = given_as_of or today()
+    early, late = window_counts_sql("_d", limit)
     # Derived columns get _-prefixed names first: DuckDB names are case-insensitive, so an
     # alias "quantity" would clash with a raw "Quantity". Parsed once into a table: a view
     # re-parsed by each later query measured slower on ten million lines.
-    parse = parse_date.replace("{v}", "_dv")
     no_quantity_returns = "false" if columns.quantity else "coalesce(_amount < 0, false)"
+    customer_key, ids_trimmed = _customer_key(con, columns.customer, types[columns.customer])
     every_column = ", ".join(_q(c) for c in types)
     con.execute(f"""
         CREATE TEMP TABLE parsed AS
         SELECT _customer AS customer,
-               CAST({parse} AS DATE) AS day, _order AS order_raw, _product AS product,
+               {plausible_sql("_d", limit)} AS day, _order AS order_raw, _product AS product,
                _quantity AS quantity, _price AS price, _amount AS amount,
                (coalesce(regexp_matches(_order, '^C[0-9]+$'), false)
                 OR coalesce(_quantity < 0, false) OR {no_quantity_returns}) AS is_return,
-               _dv IS NULL OR CAST(_dv AS VARCHAR) = '' AS date_missing,
-               _dv IS NOT NULL AND CAST(_dv AS VARCHAR) <> '' AND {parse} IS NULL AS date_bad,
+               _date_missing AS date_missing, NOT _date_missing AND _d IS NULL AS date_bad,
+               coalesce({early}, false) AS date_early, coalesce({late}, false) AS date_late,
                _row_hash
-        FROM (SELECT {_customer_key(con, columns.customer, types[columns.customer])}
-                         AS _customer,
+        FROM (SELECT *, {dates.parse("_dv")} AS _d,
+                     {dates.missing_sql("_dv")} AS _date_missing FROM (
+              SELECT {customer_key} AS _customer,
                      {date_text} AS _dv, {order} AS _order, {product} AS _product,
                      {quantity} AS _quantity, {price} AS _price, {amount} AS _amount,
                      hash({every_column}) AS _row_hash
-              FROM raw)""")
-    given_as_of = parse_as_of(as_of)
-    after = f"DATE {_lit(given_as_of.isoformat())}" if given_as_of else "NULL"
-    used = (f"customer IS NOT NULL AND day IS NOT NULL AND ({after} IS NULL OR day <= {after})")
+              FROM raw))""")
+    used = "customer IS NOT NULL AND day IS NOT NULL"
     # One pass for every check and count. Exact duplicates are counted by a 64-bit hash of all
     # columns (twice as fast as DISTINCT * on ten million lines; a collision, odds ~1e-6 at that
     # size, could only undercount by one).
@@ -222,45 +202,60 @@ def customer_features(
         SELECT count(*) FILTER (WHERE date_bad), count(*) FILTER (WHERE customer IS NOT NULL),
                min(day), max(day),
                count(*) FILTER (WHERE customer IS NULL), count(*) FILTER (WHERE date_missing),
-               count(*) FILTER (WHERE day > {after}),
+               count(*) FILTER (WHERE date_early),
                count(*) FILTER (WHERE is_return),
                coalesce(sum(-amount) FILTER (WHERE is_return), 0),
                count(*) FILTER (WHERE price <= 0),
                count(DISTINCT _row_hash),
-               count(*) FILTER (WHERE {used}), count(*) FILTER (WHERE {used} AND is_return)
+               count(*) FILTER (WHERE {used}), count(*) FILTER (WHERE {used} AND is_return),
+               count(*) FILTER (WHERE date_late)
         FROM parsed""").fetchone()
     assert scan is not None
     if scan[0]:
-        bad = (f"v IS NOT NULL AND trim(v) <> '' AND "
-               f"{parse_date.replace('{v}', 'trim(v)')} IS NULL")
-        raise DataError(f"column '{columns.date}' has {scan[0]} value(s) that are not dates in "
-                        f"the format of the rest: {_offenders(con, columns.date, bad)}; fix them "
-                        "or give the format with --date-format")
+        raise bad_dates_error(con, columns.date, dates, dialect.header_row)
     require_customers(int(scan[1]), total, columns)
+    window = window_counts(scan[6], scan[13], given_as_of)
+    if scan[3] is None and not (given_as_of and scan[13]):
+        raise no_dates_error(columns.date, {"lines_without_date": int(scan[5]), **window})
     as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
     counts = {
         "first_day": str(scan[2]), "last_day": str(scan[3]),
         "lines_without_customer": int(scan[4]), "lines_without_date": int(scan[5]),
-        "lines_after_as_of": int(scan[6]), "return_lines": int(scan[7]),
+        **window, "date_order": dates.order, "date_formats": list(dates.formats),
+        "return_lines": int(scan[7]),
         "returned_amount": float(scan[8]), "zero_or_negative_price_lines": int(scan[9]),
         "exact_duplicate_lines": total - int(scan[10]),
         "lines_used": int(scan[11]), "returns_used": int(scan[12]),
+        "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
     }
-    return _aggregate(con, columns, total, as_of_day, counts)
+    found = _aggregate(con, columns, total, as_of_day, counts)
+    found.dialect = dialect
+    found.notes = opened.notes + date_notes(dates, counts, limit) + found.notes
+    return found
 
 
-def _customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> str:
-    """Customer ids as BIGINT when the column holds whole numbers (grouping on integers is a
-    third faster; a float id like 17850.0, as pandas exports it, counts as 17850), else trimmed
-    text (whole-number text ids become integers after aggregation)."""
+def _customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> tuple[str, int]:
+    """SQL for the customer id, exactly as written, and how many ids had spaces around them.
+
+    Ids are text: 0012346 and 12346 are two customers. Where every id is a plain whole number
+    without leading zeros, grouping runs on BIGINT (a third faster), which writes back the same
+    text. Missing tokens (NA, null, -...) are no customer.
+    """
     base = kind.split("(")[0]
-    if base in _NUMERIC_TYPES:
-        fractional = con.execute(f"SELECT count(*) FROM raw WHERE {_q(column)} <> "
-                                 f"round({_q(column)})").fetchone()
-        if fractional and fractional[0] == 0:
-            return f"CAST({_q(column)} AS BIGINT)"
-    text = f"NULLIF(trim(CAST({_q(column)} AS VARCHAR)), '')"
-    return f"regexp_replace({text}, '\\.0+$', '')" if base == "VARCHAR" else text
+    if base in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
+                "UINTEGER"):
+        return f"CAST({_q(column)} AS BIGINT)", 0
+    text = f"CAST({_q(column)} AS VARCHAR)"
+    row = con.execute(f"""
+        SELECT count(*) FILTER (WHERE NOT {is_missing_sql(text)}
+                                AND NOT regexp_full_match(trim({text}), '-?[1-9][0-9]{{0,17}}|0')),
+               count(*) FILTER (WHERE {text} <> trim({text}) AND NOT {is_missing_sql(text)})
+        FROM raw""").fetchone()
+    assert row is not None
+    if base == "VARCHAR" and row[0] == 0:
+        return (f"CASE WHEN {is_missing_sql(text)} THEN NULL "
+                f"ELSE CAST(trim({text}) AS BIGINT) END"), int(row[1])
+    return _text_or_null(column), int(row[1])
 
 
 def require_customers(lines_with_customer: int, total: int, columns: ColumnMap) -> None:
@@ -309,11 +304,9 @@ def finish_features(frame: pd.DataFrame, columns: ColumnMap, as_of: dt.date, tot
     """Shared by every engine: id and integer types, feature list, notes, quality counts."""
     money = columns.has_money
     frame = frame.rename(columns={"customer": columns.customer})
-    ids = frame[columns.customer]
-    textual = ids.dtype == object or pd.api.types.is_string_dtype(ids)
-    if textual and ids.str.fullmatch(r"-?\d{1,18}").all():
-        frame[columns.customer] = ids.astype("int64")
-        frame = frame.sort_values(columns.customer, ignore_index=True)
+    # Ids stay as read (text, or whole numbers that write back the same text); sorted so that
+    # every engine returns customers in one order.
+    frame = frame.sort_values(columns.customer, ignore_index=True)
     for name in ("recency_days", "frequency", "tenure_days", "distinct_products"):
         if name in frame:
             frame[name] = frame[name].astype("int64")

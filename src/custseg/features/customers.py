@@ -1,0 +1,269 @@
+"""A customer table (one row per customer) read into a typed frame, with nothing changed silently.
+
+Reading happens in DuckDB over the view that ``sources.open_source`` made: the id column stays
+text exactly as written (trimmed of surrounding spaces); a text column whose cells are mostly
+numbers becomes a number column (decimal comma, thousands groups, currency signs and codes
+understood, each such cell counted); missing tokens (``NA``, ``null``, ``-``...) become missing
+and are counted; cells of a number column that are not numbers are remembered with their lines,
+so the schema check can refuse the column in one line if it is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..dialect import Dialect, ReadOptions
+from ..errors import DataError
+from ..missing import is_missing_sql
+from ..numbers import ColumnNumbers, detect_decimal, is_plain_sql, number_sql
+from ..sources import VIEW, Source, open_source, quote
+
+NUMERIC_SHARE = 0.8  # a text column with at least this share of numbers is a number column
+_ID_NAMES = {
+    "customerid", "customer", "custid", "customerno", "customernumber", "clientid", "memberid",
+    "membernumber", "memberno", "userid", "accountid", "id", "customercode", "clientno",
+}
+_NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
+                 "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+
+
+@dataclass
+class CustomerTable:
+    """The typed table and everything the reader did to get it."""
+
+    frame: pd.DataFrame            # index + 2 = line number in the file (header on line 1)
+    label: str
+    dialect: Dialect
+    id_column: str | None          # None: no id column found (customers numbered by row)
+    columns: list[str]             # every column, as read
+    bad_cells: dict[str, ColumnNumbers] = field(default_factory=dict)
+    converted: dict[str, int] = field(default_factory=dict)      # money/grouping text read
+    missing_tokens: dict[str, int] = field(default_factory=dict)  # NA, null, - ... cells
+    ids_trimmed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def quality(self) -> dict[str, Any]:
+        """The reader's counts, for summary.json's data_quality."""
+        return {"numbers_from_text": self.converted, "missing_tokens": self.missing_tokens,
+                "ids_trimmed": self.ids_trimmed}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def is_number_type(kind: str) -> bool:
+    return kind.split("(")[0] in _NUMBER_TYPES
+
+
+def _text(column: str) -> str:
+    return f"CAST({quote(column)} AS VARCHAR)"
+
+
+def find_id_column(con: duckdb.DuckDBPyConnection, source: Source, given: str | None,
+                   resolve: Any, first_column_is_id: bool = False) -> str | None:
+    """The given id column, else one named like a customer id, else a leading column of unique
+    whole numbers or text (not decimal numbers)."""
+    if given:
+        return str(resolve(source.columns, given, "--id-col"))
+    if first_column_is_id:
+        return source.columns[0]
+    for column in source.columns:
+        if _key(column) in _ID_NAMES:
+            return column
+    first = source.columns[0]
+    kind = source.types[first]
+    if is_number_type(kind) and not kind.startswith(("TINYINT", "SMALLINT", "INTEGER", "BIGINT",
+                                                     "HUGEINT", "U")):
+        return None
+    text = _text(first)
+    row = con.execute(f"""
+        SELECT count(*), count(DISTINCT trim({text})),
+               count(*) FILTER (WHERE {is_missing_sql(text)}),
+               count(*) FILTER (WHERE NOT regexp_full_match(trim({text}), '[-+]?\\d+')
+                                AND TRY_CAST(trim({text}) AS DOUBLE) IS NOT NULL)
+        FROM {VIEW}""").fetchone()
+    assert row is not None
+    total, distinct, missing, decimals = (int(v) for v in row)
+    if total > 1 and distinct == total and missing == 0 and decimals == 0:
+        return first
+    return None
+
+
+def read_customers(source: str | os.PathLike[str] | pd.DataFrame,
+                   options: ReadOptions | None = None, id_col: str | None = None,
+                   resolve: Any = None, first_column_is_id: bool = False) -> CustomerTable:
+    """Read and type a customer table; ``resolve(columns, name, option)`` finds named columns."""
+    con = duckdb.connect()
+    try:
+        opened = open_source(con, source, options)
+        total = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()[0]  # type: ignore[index]
+        if total == 0:
+            raise DataError(f"'{opened.label}' has a header but no rows; export the table again "
+                            "with its data")
+        id_column = find_id_column(con, opened, id_col, resolve, first_column_is_id)
+        return _typed(con, opened, options or ReadOptions(), id_column)
+    finally:
+        con.close()
+
+
+def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
+           id_column: str | None) -> CustomerTable:
+    dialect, stats, tokens = _column_stats(con, opened, id_column, options)
+    select, bad, converted = [], {}, {}
+    for column, kind in opened.types.items():
+        text = _text(column)
+        if column == id_column:
+            select.append(_id_expression(column, kind))
+        elif kind != "VARCHAR":
+            select.append(quote(column))
+        elif stats[column].present and stats[column].numeric_share >= NUMERIC_SHARE:
+            select.append(f"{number_sql(text, dialect.decimal)} AS {quote(column)}")
+            if stats[column].bad:
+                bad[column] = stats[column]
+            if stats[column].converted:
+                converted[column] = stats[column].converted
+        else:
+            select.append(f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END "
+                          f"AS {quote(column)}")
+    frame = con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").df()
+    for column in stats:
+        values = frame[column]
+        # Whole numbers without gaps read as integers (a segment id 2, not 2.0).
+        if (column != id_column and values.dtype == "float64" and values.notna().all()
+                and np.isfinite(values).all() and (values == values.round()).all()
+                and values.abs().max() < 2**53):
+            frame[column] = values.astype("int64")
+    frame.index = pd.RangeIndex(dialect.header_row - 1, dialect.header_row - 1 + len(frame))
+    trimmed = 0
+    if id_column is not None and opened.types[id_column] == "VARCHAR":
+        trimmed = int(con.execute(
+            f"SELECT count(*) FROM {VIEW} WHERE {_text(id_column)} <> trim({_text(id_column)})"
+        ).fetchone()[0])  # type: ignore[index]
+    notes = list(opened.notes)
+    if trimmed:
+        notes.append(f"{trimmed} id(s) had spaces around them, which were removed")
+    for column, count in converted.items():
+        notes.append(f"column '{column}': {count} value(s) written with currency signs, codes "
+                     "or thousands separators were read as numbers")
+    return CustomerTable(frame, opened.label, dialect, id_column, opened.columns, bad, converted,
+                         tokens, trimmed, notes)
+
+
+def _id_expression(column: str, kind: str) -> str:
+    if kind == "VARCHAR":
+        text = _text(column)
+        return f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END AS {quote(column)}"
+    return quote(column)
+
+
+def _column_stats(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str | None,
+                  options: ReadOptions) -> tuple[Dialect, dict[str, ColumnNumbers],
+                                                 dict[str, int]]:
+    """The decimal separator, and per text column its number counts, in one scan."""
+    from dataclasses import replace
+
+    dialect = opened.dialect
+    texts = [c for c, kind in opened.types.items() if kind == "VARCHAR" and c != id_column]
+    if options.decimal is None and texts:
+        decimal = detect_decimal(con, VIEW, texts)
+        guessed = dialect.guessed + (("decimal comma",) if decimal == "," else ())
+        dialect = replace(dialect, decimal=decimal, guessed=guessed)
+    if options.decimal is not None:
+        dialect = replace(dialect, decimal=options.decimal)
+    every = [c for c, kind in opened.types.items() if kind == "VARCHAR"]
+    parts = []
+    for column in every:
+        text = _text(column)
+        value = number_sql(text, dialect.decimal)
+        parts.append(
+            f"count(*) FILTER (WHERE NOT {is_missing_sql(text)}), count({value}), "
+            f"count(*) FILTER (WHERE {value} IS NOT NULL AND NOT "
+            f"{is_plain_sql(text, dialect.decimal)}), "
+            f"list(_row ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)} "
+            f"AND {value} IS NULL)[1:3], "
+            f"list({text} ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)} "
+            f"AND {value} IS NULL)[1:3], "
+            f"count(*) FILTER (WHERE {text} IS NOT NULL AND trim({text}) <> '' "
+            f"AND {is_missing_sql(text)})")
+    stats: dict[str, ColumnNumbers] = {}
+    tokens: dict[str, int] = {}
+    if parts:
+        # _row is the frame's index label: label + 2 is the line number in the file.
+        row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT row_number() OVER () + "
+                          f"{dialect.header_row - 2} AS _row, * FROM {VIEW})").fetchone()
+        assert row is not None
+        for i, column in enumerate(every):
+            present, parsed, converted, lines, values, token = row[i * 6:(i + 1) * 6]
+            stats[column] = ColumnNumbers(int(present), int(parsed), int(converted),
+                                          [int(v) for v in (lines or [])],
+                                          [str(v) for v in (values or [])])
+            if token:
+                tokens[column] = int(token)
+    return dialect, stats, tokens
+
+
+def iter_customers(source: str | os.PathLike[str], options: ReadOptions | None,
+                   chunk_rows: int, numeric: list[str], id_column: str | None
+                   ) -> Iterator[pd.DataFrame]:
+    """Stream a table in chunks for scoring: ``numeric`` columns parsed as numbers (a cell that
+    is not a number is a DataError naming its line), the id and other columns as text."""
+    con = duckdb.connect()
+    try:
+        opened = open_source(con, source, options)
+        dialect, stats, _ = _column_stats(con, opened, None, options or ReadOptions())
+        select = []
+        for column, kind in opened.types.items():
+            text = _text(column)
+            if column == id_column:
+                select.append(_id_expression(column, kind))
+            elif kind != "VARCHAR":
+                select.append(quote(column))
+            elif column in numeric:
+                if stats[column].bad:
+                    raise bad_cells_error(column, stats[column])
+                select.append(f"{number_sql(text, dialect.decimal)} AS {quote(column)}")
+            else:
+                select.append(f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) "
+                              f"END AS {quote(column)}")
+        reader = con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").to_arrow_reader(
+            chunk_rows)
+        start = dialect.header_row - 1
+        for batch in reader:
+            chunk = batch.to_pandas()
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            yield chunk
+    finally:
+        con.close()
+
+
+def bad_cells_error(column: str, stats: ColumnNumbers) -> DataError:
+    lines = ", ".join(str(n + 2) for n in stats.bad_lines)
+    return DataError(
+        f"column '{column}' is numeric but line {stats.bad_lines[0] + 2} has "
+        f"'{stats.bad_values[0]}' ({stats.bad} such value(s), lines {lines}); fix or empty those "
+        "cells, or leave the column out of --features"
+    )
+
+
+def check_magnitude(frame: pd.DataFrame, columns: list[str], largest: float) -> None:
+    """Values so large that their squares overflow are refused, naming the line."""
+    for column in columns:
+        values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        huge = np.abs(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)) > largest
+        if huge.any():
+            where = frame.index[huge]
+            raise DataError(
+                f"column '{column}' has a value too large to compute with "
+                f"({values[huge][0]:g} at line {int(where[0]) + 2}); check the column "
+                "(a misplaced decimal separator, an id or a code?) or leave it out of --features"
+            )

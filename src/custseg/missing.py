@@ -1,0 +1,26 @@
+"""The tokens that mean "no value" in real exports, in one place for every reader.
+
+Spreadsheets, databases and pandas write a missing cell in many ways; a reader that knew only the
+empty cell would turn ``NA`` into a customer called "NA" or a category level. Every reader
+(customer tables, purchase histories in DuckDB, the Spark engine) uses this list, compared after
+trimming spaces and ignoring case, and counts the cells it treats as missing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+MISSING_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan", "-", "#n/a", "nat")
+MISSING_HELP = "empty, NA, N/A, null, NULL, None, nan, -, #N/A"
+
+
+def is_missing_sql(expr: str) -> str:
+    """A SQL condition (DuckDB and Spark) true when the text ``expr`` is missing."""
+    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in MISSING_TOKENS)
+    return f"(({expr}) IS NULL OR lower(trim({expr})) IN ({tokens}))"
+
+
+def missing_mask(values: pd.Series) -> pd.Series:
+    """True where a cell is missing: NaN/None, or text equal to a missing token."""
+    text = values.astype("string").str.strip().str.lower()
+    return values.isna() | text.isin(MISSING_TOKENS).fillna(True)

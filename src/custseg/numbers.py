@@ -1,0 +1,140 @@
+"""Numbers as shops write them: decimal commas, thousands separators, currency signs and codes.
+
+Every rule is a SQL expression (DuckDB) over a column's text, so customer tables and purchase
+histories parse numbers the same way, and a million cells cost one vectorised pass. What was not
+plain (a currency sign stripped, a thousands separator removed) is counted by the callers; the
+decimal separator is part of the file's dialect and stated there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from .missing import is_missing_sql
+
+# Currency signs and ISO codes that exports put before or after amounts.
+CURRENCY_SIGNS = "£$€¥₹₽₩¢"
+CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "JPY", "CNY", "INR", "AUD", "CAD", "NZD", "SEK",
+                  "NOK", "DKK", "PLN", "CZK", "HUF", "BRL", "MXN", "ZAR", "RUB", "TRY")
+_CURRENCY = (f"[{CURRENCY_SIGNS}]|\\b(?i:{'|'.join(CURRENCY_CODES)}|kr|zł|Kč|Fr\\.?|R\\$)(\\b|$)")
+# A value that is plainly numeric in either convention, once signs and codes are gone.
+_GROUPED_COMMA = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"     # 1,234.50
+_GROUPED_DOT = r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$"       # 1.234,50
+_GROUPED_SPACE = r"^[-+]?\d{1,3}([  ']\d{3})+([.,]\d+)?$"  # 1 234,50 / 1'234.50
+_COMMA_DECIMAL = r"^[-+]?\d*,\d+$"                       # 12,5
+LARGEST = 1e100  # beyond this, squares overflow float64 in the statistics: refused, not used
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _stripped(text: str) -> str:
+    """The text without currency signs/codes, spaces around, and accounting parentheses."""
+    no_currency = f"trim(regexp_replace({text}, {_lit(_CURRENCY)}, '', 'g'))"
+    # (12.50) is accounting notation for -12.50.
+    return (f"(CASE WHEN regexp_full_match({no_currency}, '\\(.*\\)') "
+            f"THEN '-' || trim(substr({no_currency}, 2, length({no_currency}) - 2)) "
+            f"ELSE {no_currency} END)")
+
+
+def number_sql(text: str, decimal: str) -> str:
+    """SQL: the DOUBLE that the text ``text`` writes, NULL if it is missing or not a number.
+
+    ``decimal`` is the file's decimal separator ('.' or ','); the other one may group thousands,
+    as may spaces and apostrophes.
+    """
+    s = _stripped(text)
+    if decimal == ",":
+        cleaned = (f"CASE WHEN regexp_full_match({s}, {_lit(_GROUPED_DOT)}) "
+                   f"THEN replace(replace({s}, '.', ''), ',', '.') "
+                   f"WHEN regexp_full_match({s}, {_lit(_GROUPED_SPACE)}) "
+                   f"THEN replace(regexp_replace({s}, '[  '']', '', 'g'), ',', '.') "
+                   f"WHEN regexp_full_match({s}, {_lit(_COMMA_DECIMAL)}) "
+                   f"THEN replace({s}, ',', '.') ELSE {s} END")
+    else:
+        cleaned = (f"CASE WHEN regexp_full_match({s}, {_lit(_GROUPED_COMMA)}) "
+                   f"THEN replace({s}, ',', '') "
+                   f"WHEN regexp_full_match({s}, {_lit(_GROUPED_SPACE)}) "
+                   f"THEN regexp_replace({s}, '[  '']', '', 'g') ELSE {s} END")
+    plain = f"TRY_CAST(trim({text}) AS DOUBLE)"
+    parsed = f"TRY_CAST({cleaned} AS DOUBLE)"
+    # A plain cast wins only where it cannot misread: with a decimal comma, 1.234 means 1234.
+    if decimal == ",":
+        return f"(CASE WHEN {is_missing_sql(text)} THEN NULL ELSE {parsed} END)"
+    return f"(CASE WHEN {is_missing_sql(text)} THEN NULL ELSE coalesce({plain}, {parsed}) END)"
+
+
+def is_plain_sql(text: str, decimal: str = ".") -> str:
+    """SQL: true when the text is a number written plainly: digits, at most one decimal
+    separator (the file's), a sign and an exponent; no currency, no thousands grouping."""
+    d = "\\." if decimal == "." else ","
+    return f"regexp_full_match(trim({text}), '[-+]?(\\d+{d}?\\d*|{d}\\d+)([eE][-+]?\\d+)?')"
+
+
+def detect_decimal(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str],
+                   sample_rows: int = 20_000) -> str:
+    """',' when the cells of ``columns`` write decimals with commas more often than with dots.
+
+    Values such as 1,234 or 1.234 are ambiguous (a decimal or a thousands group) and are not
+    counted either way.
+    """
+    if not columns:
+        return "."
+    comma_votes, dot_votes = [], []
+    for column in columns:
+        s = _stripped(f"CAST({_q(column)} AS VARCHAR)")
+        comma_votes.append(f"count(*) FILTER (WHERE regexp_full_match({s}, "
+                           f"'[-+]?(\\d{{1,3}}([. ]\\d{{3}})+|\\d+),\\d+') AND NOT "
+                           f"regexp_full_match({s}, '[-+]?\\d{{1,3}}(,\\d{{3}})+'))")
+        dot_votes.append(f"count(*) FILTER (WHERE regexp_full_match({s}, "
+                         f"'[-+]?(\\d{{1,3}}(,\\d{{3}})+|\\d*)\\.\\d+') AND NOT "
+                         f"regexp_full_match({s}, '[-+]?\\d{{1,3}}(\\.\\d{{3}})+'))")
+    row = con.execute(f"SELECT {' + '.join(comma_votes)}, {' + '.join(dot_votes)} "
+                      f"FROM (SELECT * FROM {relation} LIMIT {sample_rows})").fetchone()
+    assert row is not None
+    return "," if int(row[0] or 0) > int(row[1] or 0) else "."
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class ColumnNumbers:
+    """How the cells of one text column read as numbers."""
+
+    present: int        # cells that are not missing
+    parsed: int         # present cells that read as numbers
+    converted: int      # of those, cells that were not plain (currency, grouping, comma)
+    bad_lines: list[int]  # index labels (line - 2) of a few present cells that did not parse
+    bad_values: list[str]
+
+    @property
+    def bad(self) -> int:
+        return self.present - self.parsed
+
+    @property
+    def numeric_share(self) -> float:
+        return self.parsed / self.present if self.present else 0.0
+
+
+def column_numbers(con: duckdb.DuckDBPyConnection, relation: str, column: str,
+                   decimal: str) -> ColumnNumbers:
+    """Counts for one column of ``relation`` (which must have a ``_row`` position column)."""
+    text = f"CAST({_q(column)} AS VARCHAR)"
+    value = number_sql(text, decimal)
+    row = con.execute(f"""
+        SELECT count(*) FILTER (WHERE NOT {is_missing_sql(text)}),
+               count({value}),
+               count(*) FILTER (WHERE {value} IS NOT NULL AND NOT {is_plain_sql(text, decimal)}),
+               list(_row ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)}
+                                                 AND {value} IS NULL)[1:3],
+               list({text} ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)}
+                                                   AND {value} IS NULL)[1:3]
+        FROM {relation}""").fetchone()
+    assert row is not None
+    return ColumnNumbers(int(row[0]), int(row[1]), int(row[2]), list(row[3] or []),
+                         [str(v) for v in (row[4] or [])])
