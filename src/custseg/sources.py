@@ -164,11 +164,7 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str,
     dialect = with_encoding(dialect, encoding, detected)
     reader_options = csv_options(dialect, duck_encoding)
     skip = dialect.header_row - 1
-    try:
-        header = con.execute(f"SELECT * FROM read_csv({_lit(str(readable))}, header=false, "
-                             f"skip={skip}, {reader_options}) LIMIT 1").fetchone()
-    except duckdb.Error as exc:
-        raise read_error(path, kind, exc) from None
+    header = _header_fields(readable, duck_encoding, dialect, skip)
     if header is None:
         raise DataError(f"file '{path}' is empty; export the table again with a header and rows")
     header = list(header)
@@ -178,28 +174,50 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str,
     while width and (header[width - 1] is None or str(header[width - 1]).strip() == ""):
         width -= 1
     frame, notes = _named(pd.DataFrame(columns=header[:width]), f"file '{path}'")
-    names = "[" + ", ".join(_lit(n) for n in frame.columns) + "".join(
-        f", '_extra{i}'" for i in range(width, len(header))) + "]"
+    # Explicit columns (no sniffing of the data): a few spare ones catch lines with more fields
+    # than the header, which are refused below with their line number.
+    spare = [f"_extra{i}" for i in range(width, len(header) + 4)]
+    columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in [*frame.columns, *spare]) + "}"
     try:
         con.execute(f"CREATE OR REPLACE VIEW raw_all AS SELECT * FROM read_csv("
-                    f"{_lit(str(readable))}, header=false, skip={skip + 1}, names={names}, "
-                    f"{reader_options})")
-        extra = [f"_extra{i}" for i in range(width, len(header))]
-        if extra:
-            filled = " OR ".join(f"trim(coalesce({quote(c)}, '')) <> ''" for c in extra)
-            line = con.execute(f"SELECT min(_line) FROM (SELECT row_number() OVER () + "
-                               f"{dialect.header_row} AS _line, * FROM raw_all) "
-                               f"WHERE {filled}").fetchone()
-            if line and line[0] is not None:
-                raise DataError(f"file '{path}' line {line[0]} has more fields than its header "
-                                f"({width}); check the delimiter (--delimiter) and quoting, "
-                                "or name the extra column in the header")
+                    f"{_lit(str(readable))}, header=false, skip={skip + 1}, auto_detect=false, "
+                    f"columns={columns}, {reader_options})")
+        # One scan: finds lines with extra fields and surfaces format errors now.
+        filled = " OR ".join(f"trim(coalesce({quote(c)}, '')) <> ''" for c in spare)
+        line = con.execute(f"SELECT min(_line) FROM (SELECT row_number() OVER () + "
+                           f"{dialect.header_row} AS _line, * FROM raw_all) "
+                           f"WHERE {filled}").fetchone()
+        if line and line[0] is not None:
+            raise DataError(f"file '{path}' line {line[0]} has more fields than its header "
+                            f"({width}); check the delimiter (--delimiter) and quoting, "
+                            "or name the extra column in the header")
         kept = ", ".join(quote(n) for n in frame.columns)
         con.execute(f"CREATE OR REPLACE VIEW {VIEW} AS SELECT {kept} FROM raw_all")
-        con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()  # surfaces format errors now
     except duckdb.Error as exc:
         raise read_error(path, kind, exc) from None
     return dialect, notes
+
+
+def _header_fields(path: Path, encoding: str | None, dialect: Dialect,
+                   skip: int) -> list[str | None] | None:
+    """The header line's fields, parsed with the dialect (Python's csv module; no sniffing)."""
+    import csv
+    import gzip
+
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    codec = {None: "utf-8-sig", "utf-16": "utf-16"}.get(encoding, encoding or "utf-8")
+    try:
+        with opener(path, "rt", encoding=codec, newline="") as handle:
+            for _ in range(skip):
+                handle.readline()
+            row = next(csv.reader(handle, delimiter=dialect.delimiter or ",",
+                                  quotechar=dialect.quote or '"'), None)
+    except UnicodeDecodeError:
+        raise DataError(f"file '{path}' is not valid UTF-8 text; pass its encoding, e.g. "
+                        "--encoding latin-1 or --encoding cp1252, or re-save it as UTF-8") from None
+    if row is None:
+        return None
+    return [field if field.strip() else None for field in row]
 
 
 def _read_excel(path: Path, options: ReadOptions) -> tuple[pd.DataFrame, Dialect, list[str]]:
