@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import gzip
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -223,9 +224,10 @@ def read_error(path: Path, kind: str, exc: Exception) -> DataError:
     detail = " ".join(str(exc).split())
     lower = detail.lower()
     if "unicode" in lower or "invalid utf" in lower:
-        return DataError(f"file '{path}' is not valid UTF-8 text ({detail[:80]}); pass its "
-                         "encoding, e.g. --encoding latin-1 or --encoding cp1252, or re-save it "
-                         "as UTF-8")
+        line = re.search(r"line:? (\d+)", lower)
+        where = f" (line {line.group(1)})" if line else ""
+        return DataError(f"file '{path}' is not valid UTF-8 text{where}; pass its encoding, "
+                         "e.g. --encoding latin-1 or --encoding cp1252, or re-save it as UTF-8")
     if "expected" in lower and "column" in lower or "too many" in lower:
         return DataError(f"file '{path}' has lines with more fields than its header "
                          f"({detail[:200]}); check the delimiter (--delimiter) and quoting")

@@ -255,6 +255,9 @@ def _segment_table(table: CustomerTable, model: SegmentModel, features: list[str
     step("validate")
     checked, frame, roles, missing_report, notes = prepare_table(table, features, missing)
     k, seed, log1p = model.k, int(model.seed), model.log1p
+    if len(frame) < 2:
+        raise DataError(f"only {len(frame)} customer to segment; segments need at least 2 "
+                        "customers (and k of them for k segments): pass the full table")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         numeric, constant = drop_constant(frame, roles.numeric)

@@ -178,15 +178,24 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str,
     # than the header, which are refused below with their line number.
     spare = [f"_extra{i}" for i in range(width, len(header) + 4)]
     columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in [*frame.columns, *spare]) + "}"
+    filled = " OR ".join(f"trim(coalesce({quote(c)}, '')) <> ''" for c in spare)
     try:
-        con.execute(f"CREATE OR REPLACE VIEW raw_all AS SELECT * FROM read_csv("
-                    f"{_lit(str(readable))}, header=false, skip={skip + 1}, auto_detect=false, "
-                    f"columns={columns}, {reader_options})")
-        # One scan: finds lines with extra fields and surfaces format errors now.
-        filled = " OR ".join(f"trim(coalesce({quote(c)}, '')) <> ''" for c in spare)
-        line = con.execute(f"SELECT min(_line) FROM (SELECT row_number() OVER () + "
-                           f"{dialect.header_row} AS _line, * FROM raw_all) "
-                           f"WHERE {filled}").fetchone()
+        # DuckDB's parallel scanner cannot pad short lines when cells hold line breaks; such
+        # files are read again by one thread.
+        for parallel in ("true", "false"):
+            con.execute(f"CREATE OR REPLACE VIEW raw_all AS SELECT * FROM read_csv("
+                        f"{_lit(str(readable))}, header=false, skip={skip + 1}, "
+                        f"auto_detect=false, columns={columns}, parallel={parallel}, "
+                        f"{reader_options})")
+            try:
+                # One scan: finds lines with extra fields and surfaces format errors now.
+                line = con.execute(f"SELECT min(_line) FROM (SELECT row_number() OVER () + "
+                                   f"{dialect.header_row} AS _line, * FROM raw_all) "
+                                   f"WHERE {filled}").fetchone()
+                break
+            except duckdb.Error as exc:
+                if parallel == "false" or "quoted new line" not in str(exc).lower():
+                    raise
         if line and line[0] is not None:
             raise DataError(f"file '{path}' line {line[0]} has more fields than its header "
                             f"({width}); check the delimiter (--delimiter) and quoting, "
