@@ -23,8 +23,9 @@ import custseg
 from custseg import io
 from custseg.errors import CustsegError
 from custseg.features.columns import ROLE_NAMES, map_columns
+from custseg.features.customers import read_customers
 from custseg.report import charts, profile_image, projection
-from custseg.schema import choose_roles, normalise_columns
+from custseg.schema import choose_roles, normalise_columns, resolve_name
 from custseg.targeting import with_groups
 
 # The documented upload limit (override with CUSTSEG_APP_MAX_MB). Streamlit's own cap is set
@@ -47,8 +48,10 @@ def _save_upload(name: str, data: bytes) -> Path:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _preview(path: str) -> pd.DataFrame:
-    return io.read_table(path).head(1000)
+def _preview(path: str) -> tuple[pd.DataFrame, str | None]:
+    """The first rows as custseg reads them, and the id column the reader detected."""
+    table = read_customers(path, resolve=resolve_name)
+    return table.frame.head(1000).reset_index(drop=True), table.id_column
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -94,7 +97,7 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
     kind = st.radio("What is it?", ["Customer table (one row per customer)",
                                     "Purchase history (one row per purchase line)"],
                     horizontal=True, key="kind")
-    preview = _preview(path) if path else _preview(str(custseg.sample_path()))
+    preview, detected_id = _preview(path) if path else _preview(str(custseg.sample_path()))
     shown = "the sample" if path is None else _SHOWN_AS.get(path, Path(path).name)
     st.caption(f"Preview (first rows of {shown}):")
     st.dataframe(preview.head(20), width="stretch")
@@ -115,7 +118,7 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
             options[f"{role}_col"] = None if choice == "(none)" else choice
     else:
         frame, _ = normalise_columns(preview)
-        roles = choose_roles(frame)
+        roles = choose_roles(frame, detected_id)
         candidates = [c for c in frame.columns if c != roles.id_column]
         id_col = st.selectbox("Customer id column", ["(none: number the rows)", *frame.columns],
                               index=(list(frame.columns).index(roles.id_column) + 1

@@ -252,6 +252,7 @@ def choose_k(
     as_of: AsOf = None, date_format: DateFormat = None,
     delimiter: Delimiter = None, decimal: Decimal = None, sheet: Sheet = None,
     header_row: HeaderRow = None,
+    engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
 ) -> None:
     """Score every k in a range and recommend one, saying why. Writes nothing."""
     from .pipeline import segment as run
@@ -260,6 +261,7 @@ def choose_k(
                        price_col, order_col, product_col, as_of, date_format)
     options = _data_options(input, id_col, features, "auto", k_min, k_max, seed, missing, log1p,
                             _read(encoding, delimiter, decimal, sheet, header_row), history)
+    options.update(_engine(engine, spark_master, spark_conf))
     with progress_steps(quiet or as_json, total=5 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
     selection = result.summary["k_selection"]
