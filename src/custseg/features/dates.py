@@ -1,0 +1,552 @@
+"""Purchase dates: how a column is read is decided once, from every line; then each value is
+parsed in SQL by the rule of its shape.
+
+What is read (``read_dates``):
+- native DATE / TIMESTAMP columns (Parquet, DataFrames) as they are; a TIMESTAMP WITH TIME ZONE
+  gives its date in UTC;
+- ISO 8601 dates and timestamps (``2010-12-06``, ``2010-12-06 10:08:00``,
+  ``2010-12-06T10:08:00.123+01:00``, ``...Z``). Only the date is used, and it is the calendar
+  date *as written*: ``2010-12-06T23:30:00-05:00`` is 6 December, not converted to UTC;
+- other year-first dates (``2010/12/6``, ``2010.12.06``) and compact ``20101206``;
+- day-first or month-first dates with the separator ``/``, ``-``, ``.`` or ``,`` and a 4- or a
+  2-digit year (``12/06/2010``, ``2/20/11``), optionally followed by a time (``10:08``,
+  ``10:08:33``, ``10:08 PM``, a zone). A 2-digit year is read only from exactly two digits:
+  00-68 are 2000-2068, 69-99 are 1969-1999 (as strptime ``%y``); it never becomes year 0011;
+- Excel serial day numbers (``40179``, ``40179.5``: day 0 is 1899-12-30), when every value of
+  the column is one between 25569 (1970-01-01) and 73051 (2099-12-31).
+
+Day-first or month-first is decided for the whole column: a value whose first field is above 12
+proves day-first, one whose second field is above 12 proves month-first. Proof of both is an
+error naming lines of each kind; proof of one decides; no proof at all (every date ambiguous)
+reads month-first, or day-first when the dates use dots or the file is European (decimal
+comma), and says so in a warning. ``--date-format`` (strptime syntax) overrides all of this; a
+format without a time reads the date before the first space, so ``%d/%m/%Y`` also reads
+``12/06/2010 10:08``.
+
+The decision costs one grouped scan of the column on its first 11 characters (a few thousand
+groups for ten million lines); the values are then parsed by one SQL ``CASE`` whose branches are
+only the shapes present, most frequent first. The same rules render to Spark SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from ..errors import DataError
+from ..missing import MISSING_TOKENS, is_missing_sql
+
+EARLIEST = dt.date(1970, 1, 1)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_FIRST, EXCEL_LAST = 25569, 73051          # 1970-01-01 .. 2099-12-31
+ORDERS = ("day-first", "month-first", "year-first", "iso", "excel-serial", "native", "given")
+NATIVE_TYPES = ("DATE", "TIMESTAMP")
+_LONGEST_TOKEN = max(len(t) for t in MISSING_TOKENS)
+HEAD = 11  # characters that hold the date part of every shape read here, and the next one
+
+# Patterns use only [0-9] classes (no backslashes) so that DuckDB (RE2) and Spark (Java) read
+# them the same way and they need no escaping inside SQL literals.
+_TIME = "(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?"
+_AMPM = "(?: ?[AaPp][.]?[Mm][.]?)?"
+_ZONE = "(?: ?(?:Z|UTC|GMT|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?"
+_ISO_TAIL = f"(?:(?:T| +){_TIME}{_AMPM}{_ZONE})?"
+_NUM_TAIL = f"(?: +{_TIME}{_AMPM}{_ZONE})?"
+_NUM_COMMA_TAIL = f", +{_TIME}{_AMPM}{_ZONE}"    # '12/9/2010, 9:30:00 AM' (JavaScript)
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%z", "%Z", "%T", "%R", "%X", "%c")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _spark_lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One shape of value and how to read its date, in DuckDB and in Spark SQL."""
+
+    layout: str             # iso | year-first | compact | numeric | excel
+    lines: int = 0          # how many lines have this shape (branches are tried most first)
+    sep: str = "/"          # numeric: the separator between day, month and year
+    year_digits: int = 4    # numeric: 4 or 2
+    day_first: bool = False
+    comma: bool = False     # numeric: a comma between the date and the time
+
+    @property
+    def pattern(self) -> str:
+        if self.layout == "iso":
+            return f"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{_ISO_TAIL}$"
+        if self.layout == "year-first":
+            return f"^[0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}{_ISO_TAIL}$"
+        if self.layout == "compact":
+            return "^[0-9]{8}$"
+        if self.layout == "excel":
+            return "^[0-9]{5}(?:[.,][0-9]+)?$"
+        s = "[.]" if self.sep == "." else self.sep
+        tail = _NUM_COMMA_TAIL if self.comma else _NUM_TAIL
+        return f"^[0-9]{{1,2}}{s}[0-9]{{1,2}}{s}[0-9]{{{self.year_digits}}}{tail}$"
+
+    @property
+    def format(self) -> str:
+        """The strptime format of the date part (said in quality and messages)."""
+        if self.layout in ("iso", "year-first"):
+            return "%Y-%m-%d" if self.layout == "iso" else "%Y/%m/%d"
+        if self.layout == "compact":
+            return "%Y%m%d"
+        if self.layout == "excel":
+            return "Excel serial day number"
+        year = "%Y" if self.year_digits == 4 else "%y"
+        first, second = ("%d", "%m") if self.day_first else ("%m", "%d")
+        return f"{first}{self.sep}{second}{self.sep}{year}"
+
+    def duckdb(self, v: str) -> str:
+        if self.layout == "iso":
+            return f"TRY_CAST(left({v}, 10) AS DATE)"
+        if self.layout == "year-first":
+            part = f"regexp_extract({v}, '^[0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}')"
+            return f"TRY_CAST(replace(replace({part}, '/', '-'), '.', '-') AS DATE)"
+        if self.layout == "compact":
+            return f"CAST(try_strptime({v}, '%Y%m%d') AS DATE)"
+        if self.layout == "excel":
+            return (f"DATE '{EXCEL_EPOCH}' + "
+                    f"CAST(floor(CAST(replace({v}, ',', '.') AS DOUBLE)) AS INTEGER)")
+        fmt = self.format + ("," if self.comma else "")
+        return f"CAST(try_strptime({_date_part_duckdb(v)}, {_lit(fmt)}) AS DATE)"
+
+    def spark(self, v: str) -> str:
+        if self.layout == "iso":
+            return f"to_date(try_to_timestamp(substring({v}, 1, 10), 'yyyy-MM-dd'))"
+        if self.layout == "year-first":
+            part = f"regexp_extract({v}, '^[0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}', 0)"
+            return f"to_date(try_to_timestamp(translate({part}, '/.', '--'), 'yyyy-M-d'))"
+        if self.layout == "compact":
+            return f"to_date(try_to_timestamp({v}, 'yyyyMMdd'))"
+        if self.layout == "excel":
+            return (f"date_add(DATE'{EXCEL_EPOCH}', "
+                    f"CAST(floor(CAST(replace({v}, ',', '.') AS DOUBLE)) AS INT))")
+        return _spark_strptime(_date_part_spark(v), self.format + ("," if self.comma else ""))
+
+
+def _date_part_duckdb(v: str) -> str:
+    """The text before the first space (measured: a third of split_part and rtrim's time)."""
+    return f"CASE WHEN strpos({v}, ' ') > 0 THEN left({v}, strpos({v}, ' ') - 1) ELSE {v} END"
+
+
+def _date_part_spark(v: str) -> str:
+    return f"substring_index({v}, ' ', 1)"
+
+
+def _spark_strptime(text: str, fmt: str) -> str:
+    parsed = f"to_date(try_to_timestamp({text}, {_spark_lit(java_pattern(fmt))}))"
+    if "%y" not in fmt:
+        return parsed
+    # Spark reads 'yy' as 2000-2099; strptime (and DuckDB) as 1969-2068.
+    return f"(CASE WHEN year({parsed}) >= 2069 THEN add_months({parsed}, -1200) ELSE {parsed} END)"
+
+
+_JAVA = {"Y": "yyyy", "y": "yy", "m": "M", "d": "d", "H": "H", "I": "h", "M": "m", "S": "s",
+         "f": "SSSSSS", "p": "a", "b": "MMM", "B": "MMMM", "a": "EEE", "A": "EEEE", "j": "D",
+         "z": "XX", "Z": "z", "e": "d"}
+_JAVA_FIXED = {"m": "MM", "d": "dd", "H": "HH", "I": "hh", "M": "mm", "S": "ss", "e": "dd"}
+
+
+def java_pattern(fmt: str) -> str:
+    """A strptime format as a Spark (java.time) pattern.
+
+    Numbers take one or two digits, as strptime reads them, except next to another number with
+    nothing between (``%Y%m%d``), where they take two.
+    """
+    tokens = re.findall(r"%.|[^%]+", fmt)
+    out = []
+    for i, token in enumerate(tokens):
+        if token == "%%":
+            out.append("'%'")
+        elif token.startswith("%"):
+            key = token[1]
+            if key not in _JAVA:
+                raise DataError(f"--date-format '{fmt}': {token} is not supported by the Spark "
+                                "engine; use %Y %y %m %d %H %I %M %S %f %p %b %B or --engine local")
+            glued = any(0 <= j < len(tokens) and tokens[j].startswith("%") and tokens[j] != "%%"
+                        for j in (i - 1, i + 1))
+            out.append(_JAVA_FIXED.get(key, _JAVA[key]) if glued else _JAVA[key])
+        else:
+            plain = re.sub(r"[A-Za-z'\[\]#{}]+", lambda m: "'" + m.group().replace("'", "''")
+                           + "'", token)
+            out.append(plain)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How a date column is read: SQL over the trimmed text (``{v}``) giving a DATE or NULL."""
+
+    order: str                                  # one of ORDERS
+    formats: tuple[str, ...]                    # strptime formats of the date parts read
+    rules: tuple[Rule, ...] = ()
+    given: str | None = None                    # --date-format
+    native: str | None = None                   # the column's DuckDB type when a date type
+    warning: str | None = None                  # said to the user (every date was ambiguous)
+
+    @property
+    def sql(self) -> str:
+        """DuckDB: a DATE from the text ``{v}`` (``text_sql`` of the column), NULL if not one."""
+        if self.native:
+            if "TIME ZONE" in self.native:
+                return "CAST(timezone('UTC', {v}) AS DATE)"
+            return "CAST({v} AS DATE)"
+        if self.given is not None:
+            text = _given_text(self.given, lambda v: f"rtrim({_date_part_duckdb(v)}, ',')")
+            return f"CAST(try_strptime({text}, {_lit(self.given)}) AS DATE)"
+        return _case([(f"regexp_full_match({{v}}, {_lit(r.pattern[1:-1])})", r.duckdb("{v}"))
+                      for r in self.rules], "CAST(NULL AS DATE)")
+
+    @property
+    def spark_sql(self) -> str:
+        """The same reading in Spark SQL, over ``{v}``."""
+        if self.native:
+            return "CAST({v} AS DATE)"
+        if self.given is not None:
+            text = _given_text(self.given,
+                               lambda v: f"TRIM(TRAILING ',' FROM {_date_part_spark(v)})")
+            return _spark_strptime(text, self.given)
+        return _case([(f"{{v}} RLIKE {_spark_lit(r.pattern)}", r.spark("{v}"))
+                      for r in self.rules], "CAST(NULL AS DATE)")
+
+    def parse(self, text: str) -> str:
+        """DuckDB SQL reading the expression ``text`` (best a column name: it is repeated)."""
+        return self.sql.replace("{v}", text)
+
+    def text_sql(self, column_sql: str) -> str:
+        """The column as the text the reading expects (native columns stay as they are)."""
+        return column_sql if self.native else f"trim(CAST({column_sql} AS VARCHAR))"
+
+    def missing_sql(self, text: str) -> str:
+        """True where the value is missing (empty, NA, null, ...): no date, not a bad date."""
+        if self.native:
+            return f"({text} IS NULL)"
+        # ``text`` is trimmed: only short values can be missing tokens (cheaper on 10M lines).
+        return f"({text} IS NULL OR (length({text}) <= {_LONGEST_TOKEN} AND " \
+               f"{is_missing_sql(text)}))"
+
+    @property
+    def description(self) -> str:
+        """What was read, for messages: 'day-first (%d/%m/%Y)'."""
+        if self.order == "given":
+            return f"--date-format '{self.given}'"
+        return f"{self.order} ({', '.join(self.formats)})" if self.formats else self.order
+
+
+def _given_text(fmt: str, date_part: Callable[[str], str]) -> str:
+    """A format without a time reads the date before the first space (and a comma): the time
+    is ignored, so '%d/%m/%Y' reads '12/06/2010 10:08'."""
+    if any(d in fmt for d in _TIME_DIRECTIVES) or " " in fmt:
+        return "{v}"
+    return date_part("{v}")
+
+
+def _case(branches: list[tuple[str, str]], otherwise: str) -> str:
+    if not branches:
+        return otherwise
+    return "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in branches) + \
+        f" ELSE {otherwise} END"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def is_native(kind: str) -> bool:
+    return kind.split("(")[0].split(" ")[0].startswith(NATIVE_TYPES)
+
+
+def read_dates(con: duckdb.DuckDBPyConnection, column: str, kind: str,
+               date_format: str | None = None, *, european: bool = False,
+               header_line: int = 1, relation: str = "raw") -> DateReading:
+    """Decide how the column ``column`` of ``relation`` is read (see the module docstring).
+
+    ``kind`` is its DuckDB type; ``european`` says the file is likely day-first (decimal comma);
+    ``header_line`` is the file line of the header, so data row n is line ``header_line + n``.
+    Raises DataError for values that match no shape, naming their lines.
+    """
+    if is_native(kind):
+        return DateReading("native", (kind,), native=kind)
+    if date_format is not None:
+        _check_format(con, date_format)
+        return DateReading("given", (date_format,), given=date_format)
+    text = f"trim(CAST({_q(column)} AS VARCHAR))"
+    heads = f"""
+        SELECT head, n, {_layout_sql('head')} AS layout,
+               regexp_extract(head, '^([0-9]{{1,2}})([-/.,])([0-9]{{1,2}})([-/.,])([0-9]+)(,?)',
+                              ['a', 's', 'b', 's2', 'y', 'c']) AS f
+        FROM (SELECT left({text}, {HEAD}) AS head, count(*) AS n FROM {relation} GROUP BY 1)"""
+    rows = con.execute(f"""
+        SELECT CASE WHEN layout = 'numeric' AND f.s <> f.s2 THEN 'other' ELSE layout END AS kind,
+               CASE WHEN layout = 'numeric' THEN f.s ELSE '' END AS sep,
+               CASE WHEN layout = 'numeric' THEN length(f.y) ELSE 0 END AS year_digits,
+               layout = 'numeric' AND f.c = ',' AS comma,
+               sum(n) AS lines,
+               coalesce(sum(n) FILTER (WHERE TRY_CAST(f.a AS INT) BETWEEN 13 AND 31
+                                       AND TRY_CAST(f.b AS INT) BETWEEN 1 AND 12), 0) AS day,
+               coalesce(sum(n) FILTER (WHERE TRY_CAST(f.b AS INT) BETWEEN 13 AND 31
+                                       AND TRY_CAST(f.a AS INT) BETWEEN 1 AND 12), 0) AS month,
+               coalesce(sum(n) FILTER (WHERE TRY_CAST(left(head, 5) AS INT)
+                                       BETWEEN {EXCEL_FIRST} AND {EXCEL_LAST}), 0) AS serial,
+               min(head) AS example
+        FROM ({heads}) GROUP BY ALL ORDER BY lines DESC, kind, sep, year_digits, comma
+        """).fetchall()
+    groups = [_Group(*row) for row in rows]
+    present = [g for g in groups if g.kind != "missing"]
+    if not present:
+        return DateReading("iso", ())
+    reading = _decide(con, column, present, european, header_line, relation)
+    # Values of no known shape can never parse: say so now, before the lines are read.
+    if any(g.kind == "other" or (g.kind == "excel" and reading.order != "excel-serial")
+           for g in present):
+        raise bad_dates_error(con, column, reading, header_line, relation)
+    return reading
+
+
+def read_file_dates(path: str, column: str, date_format: str | None,
+                    money: list[str]) -> tuple[DateReading, duckdb.DuckDBPyConnection, int]:
+    """The decision of ``read_dates`` made by DuckDB over a file that another engine (Spark)
+    parses: both engines read the column the same way. Returns the reading, the DuckDB session
+    (for ``bad_dates_error``) and the header's line."""
+    from ..numbers import detect_decimal
+    from ..sources import open_source
+
+    con = duckdb.connect()
+    opened = open_source(con, path)
+    text_money = [c for c in money if opened.types.get(c) == "VARCHAR"]
+    european = (opened.dialect.delimiter == ";" or opened.dialect.decimal == ","
+                or detect_decimal(con, "raw", text_money) == ",")
+    line = opened.dialect.header_row
+    reading = read_dates(con, column, opened.types[column], date_format, european=european,
+                         header_line=line)
+    return reading, con, line
+
+
+@dataclass(frozen=True)
+class _Group:
+    kind: str
+    sep: str
+    year_digits: int
+    comma: bool
+    lines: int
+    day: int
+    month: int
+    serial: int
+    example: str
+
+
+def _layout_sql(head: str) -> str:
+    return f"""CASE
+        WHEN {is_missing_sql(head)} THEN 'missing'
+        WHEN regexp_matches({head}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(?:[T ]|$)') THEN 'iso'
+        WHEN regexp_matches({head}, '^[0-9]{{4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,2}}(?:[T ]|$)')
+            THEN 'year-first'
+        WHEN regexp_matches({head}, '^[0-9]{{8}}$') THEN 'compact'
+        WHEN regexp_matches({head}, '^[0-9]{{5}}(?:[.,][0-9]*)?$') THEN 'excel'
+        WHEN regexp_matches({head}, '^[0-9]{{1,2}}[-/.,][0-9]{{1,2}}[-/.,]'
+                                    || '(?:[0-9]{{4}}|[0-9]{{2}})(?:[ ,]|$)') THEN 'numeric'
+        ELSE 'other' END"""
+
+
+def _decide(con: duckdb.DuckDBPyConnection, column: str, present: list[_Group], european: bool,
+            header_line: int, relation: str) -> DateReading:
+    total = sum(g.lines for g in present)
+    excel = [g for g in present if g.kind == "excel"]
+    if sum(g.lines for g in excel) == total and sum(g.serial for g in excel) == total:
+        rule = Rule("excel", total)
+        return DateReading("excel-serial", (rule.format,), (rule,))
+    numeric = [g for g in present if g.kind == "numeric"]
+    day = sum(g.day for g in numeric)
+    month = sum(g.month for g in numeric)
+    warning = None
+    if day and month:
+        raise _contradiction(con, column, day, month, numeric, header_line, relation)
+    if day or month:
+        day_first = bool(day)
+    else:
+        dots = sum(g.lines for g in numeric if g.sep == ".")
+        day_first = european or dots * 2 > sum(g.lines for g in numeric)
+    rules = [Rule("numeric", g.lines, g.sep, g.year_digits, day_first, g.comma)
+             for g in numeric]
+    rules += [Rule(g.kind, g.lines) for g in present if g.kind in ("iso", "year-first",
+                                                                   "compact")]
+    rules.sort(key=lambda r: -r.lines)
+    if numeric:
+        order = "day-first" if day_first else "month-first"
+        if not (day or month):
+            warning = _ambiguous(column, numeric, total, day_first, european)
+    elif rules and all(r.layout == "iso" for r in rules):
+        order = "iso"
+    else:
+        order = "year-first"
+    formats = tuple(dict.fromkeys(r.format for r in rules))
+    return DateReading(order, formats, tuple(rules), warning=warning)
+
+
+def _ambiguous(column: str, numeric: list[_Group], total: int, day_first: bool,
+               european: bool) -> str:
+    lines = sum(g.lines for g in numeric)
+    main = max(numeric, key=lambda g: g.lines)
+    found = re.match(r"(\d{1,2})[-/.,](\d{1,2})[-/.,](\d{2,4})", main.example)
+    assert found is not None  # the group's heads matched this shape in SQL
+    example = found.group(0)
+    a, b, year = found.groups()
+    day, month = (a, b) if day_first else (b, a)
+    full_year = int(year) if len(year) == 4 else (2000 + int(year) if int(year) < 69
+                                                   else 1900 + int(year))
+    try:
+        meaning = f"{int(day)} {dt.date(full_year, int(month), int(day)):%B %Y}"
+    except ValueError:
+        meaning = "another day"
+    if not day_first:
+        why = "the more common order"
+    elif european:
+        why = "the file looks European (decimal comma or semicolons)"
+    else:
+        why = "dates written with dots usually are"
+    other = Rule("numeric", sep=main.sep, year_digits=main.year_digits,
+                 day_first=not day_first).format
+    chosen, alternative = ("day-first", "month-first") if day_first else ("month-first",
+                                                                          "day-first")
+    which = "date" if lines == total else "day/month date"
+    return (f"every {which} in column '{column}' ({lines:,} lines) could be day-first or "
+            f"month-first (no day or month above 12): they were read {chosen}, as {why} "
+            f"('{example}' is {meaning}); if they are {alternative}, give "
+            f"--date-format '{other}'")
+
+
+def _lines_sql(column: str, relation: str, header_line: int) -> str:
+    return (f"SELECT row_number() OVER () + {int(header_line)} AS line, "
+            f"trim(CAST({_q(column)} AS VARCHAR)) AS v FROM {relation}")
+
+
+def _contradiction(con: duckdb.DuckDBPyConnection, column: str, day: int, month: int,
+                   numeric: list[_Group], header_line: int, relation: str) -> DataError:
+    fields = ("regexp_extract(v, '^([0-9]{1,2})[-/.,]([0-9]{1,2})[-/.,]', ['a', 'b'])")
+    found = con.execute(f"""
+        SELECT kind, line, v FROM (
+            SELECT line, v, CASE
+                WHEN TRY_CAST(f.a AS INT) BETWEEN 13 AND 31
+                     AND TRY_CAST(f.b AS INT) BETWEEN 1 AND 12 THEN 'day'
+                WHEN TRY_CAST(f.b AS INT) BETWEEN 13 AND 31
+                     AND TRY_CAST(f.a AS INT) BETWEEN 1 AND 12 THEN 'month' END AS kind,
+                row_number() OVER (PARTITION BY kind ORDER BY line) AS rank
+            FROM (SELECT line, v, {fields} AS f FROM ({_lines_sql(column, relation, header_line)})
+                  WHERE regexp_matches(v, '^[0-9]{{1,2}}[-/.,][0-9]{{1,2}}[-/.,]')))
+        WHERE kind IS NOT NULL AND rank <= 3 ORDER BY kind, line""").fetchall()
+    shown = {kind: ", ".join(f"'{v}' (line {line})" for k, line, v in found if k == kind)
+             for kind in ("day", "month")}
+    main = max(numeric, key=lambda g: g.lines)
+    dmy = Rule("numeric", sep=main.sep, year_digits=main.year_digits, day_first=True).format
+    mdy = Rule("numeric", sep=main.sep, year_digits=main.year_digits).format
+    return DataError(
+        f"column '{column}' mixes day-first and month-first dates: {day:,} line(s) have a day "
+        f"above 12 first, e.g. {shown['day']}, and {month:,} line(s) a month second, e.g. "
+        f"{shown['month']}; a column must use one order: fix those lines, or give the format "
+        f"with --date-format (e.g. '{dmy}' or '{mdy}')")
+
+
+def bad_dates_error(con: duckdb.DuckDBPyConnection, column: str, reading: DateReading,
+                    header_line: int = 1, relation: str = "raw") -> DataError:
+    """The error for values the chosen reading cannot read, naming their lines and values."""
+    parse = reading.parse("v")
+    rows = con.execute(f"""
+        SELECT count(*) OVER () AS bad, line, v FROM ({_lines_sql(column, relation, header_line)})
+        WHERE NOT {reading.missing_sql('v')} AND {parse} IS NULL
+        ORDER BY line LIMIT 3""").fetchall()
+    if not rows:  # the caller's count came from another engine; nothing to show here
+        return DataError(f"column '{column}' has values that are not dates; fix them, or give "
+                         "the format with --date-format (e.g. --date-format '%d/%m/%Y')")
+    shown = ", ".join(f"{v!r} (line {line})" for _, line, v in rows)
+    more = f" and {rows[0][0] - len(rows):,} more line(s)" if rows[0][0] > len(rows) else ""
+    hint = ""
+    if any(re.fullmatch(r"\d{5}([.,]\d+)?", str(v)) for _, _, v in rows):
+        hint = (f"; numbers are read as Excel serial dates only when every value is one from "
+                f"{EXCEL_FIRST} (1970-01-01) to {EXCEL_LAST} (2099-12-31)")
+    if reading.order == "given":
+        advice = f"fix them, or change --date-format ('{reading.given}' does not read them)"
+    else:
+        advice = "fix them, or give the format with --date-format (e.g. --date-format '%d/%m/%Y')"
+        if reading.formats:
+            advice += f"; the other dates read as {reading.description}"
+    return DataError(f"column '{column}' has values that are not dates: {shown}{more}; "
+                     f"{advice}{hint}")
+
+
+def _check_format(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
+    if "%" not in fmt:
+        raise DataError(f"--date-format '{fmt}' has no % directive; write it in strptime "
+                        "syntax, e.g. --date-format '%d/%m/%Y'")
+    try:
+        con.execute(f"SELECT try_strptime('2000-01-01', {_lit(fmt)})").fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0][:120]
+        raise DataError(f"--date-format '{fmt}' is not a strptime format ({detail}); e.g. "
+                        "--date-format '%d/%m/%Y'") from None
+
+
+def window_counts_sql(day: str, limit: dt.date) -> tuple[str, str]:
+    """SQL conditions on a parsed DATE: before 1970, and after ``limit`` (as-of or today)."""
+    return (f"({day} < DATE '{EARLIEST}')", f"({day} > DATE '{limit}')")
+
+
+def plausible_sql(day: str, limit: dt.date) -> str:
+    """``day`` when within 1970-01-01 .. ``limit``, else NULL (left out and counted)."""
+    return f"CASE WHEN {day} BETWEEN DATE '{EARLIEST}' AND DATE '{limit}' THEN {day} END"
+
+
+def window_counts(early: int, late: int, given_as_of: dt.date | None) -> dict[str, int]:
+    """The quality counts of dates outside the window: after the as-of date if one was given,
+    else after today ("in the future")."""
+    return {"lines_before_1970": int(early),
+            "lines_after_as_of": int(late) if given_as_of else 0,
+            "lines_in_future": 0 if given_as_of else int(late)}
+
+
+def window_note(counts: Mapping[str, Any], limit: dt.date) -> str | None:
+    """A note for the user when dates before 1970 or in the future were left out."""
+    parts = []
+    if counts.get("lines_before_1970"):
+        parts.append(f"{counts['lines_before_1970']:,} line(s) dated before 1970-01-01")
+    if counts.get("lines_in_future"):
+        parts.append(f"{counts['lines_in_future']:,} line(s) dated after today ({limit})")
+    if not parts:
+        return None
+    later = "; pass --as-of to use dates after today" if counts.get("lines_in_future") else ""
+    return (" and ".join(parts) + " were left out as implausible (a wrong date column or "
+            f"format?){later}")
+
+
+def date_notes(reading: DateReading, counts: Mapping[str, Any], limit: dt.date) -> list[str]:
+    """What to tell the user about the dates: the ambiguity warning, lines left out."""
+    notes = [reading.warning] if reading.warning else []
+    window = window_note(counts, limit)
+    return notes + ([window] if window else [])
+
+
+def no_dates_error(column: str, counts: Mapping[str, Any]) -> DataError:
+    """No line has a usable date: say why (all missing, or all outside the window)."""
+    parts = [f"{counts.get(k, 0):,} {label}" for k, label in (
+        ("lines_without_date", "empty or missing"), ("lines_before_1970", "before 1970"),
+        ("lines_in_future", "in the future"), ("lines_after_as_of", "after the as-of date"))
+        if counts.get(k)]
+    why = ", ".join(parts) if parts else "none could be read"
+    return DataError(f"column '{column}' has no usable purchase dates ({why}); name the date "
+                     "column with --date-col, or give --as-of / --date-format")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+__all__ = ["DateReading", "Rule", "bad_dates_error", "date_notes", "java_pattern", "read_dates"]
