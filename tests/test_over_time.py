@@ -75,7 +75,7 @@ def test_compare_counts_moves_new_and_left(tmp_path):
     assert comparison.counts.loc["1: B", LEFT] == 1
     assert comparison.counts.loc[NEW_CUSTOMER, "0: A"] == 1
     assert comparison.shares.loc["0: A"].tolist() == [0.5, 0.5, 0.0]
-    assert comparison.moves.set_index("id").loc[2, "status"] == "moved"
+    assert comparison.moves.set_index("id").loc["2", "status"] == "moved"  # ids are text
 
 
 def test_two_as_of_snapshots_of_one_history(cli, tmp_path):

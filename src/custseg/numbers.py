@@ -18,12 +18,13 @@ from .missing import is_missing_sql
 CURRENCY_SIGNS = "£$€¥₹₽₩¢"
 CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "JPY", "CNY", "INR", "AUD", "CAD", "NZD", "SEK",
                   "NOK", "DKK", "PLN", "CZK", "HUF", "BRL", "MXN", "ZAR", "RUB", "TRY")
-_CURRENCY = (f"[{CURRENCY_SIGNS}]|\\b(?i:{'|'.join(CURRENCY_CODES)}|kr|zł|Kč|Fr\\.?|R\\$)(\\b|$)")
+CURRENCY_PATTERN = (f"[{CURRENCY_SIGNS}]|"
+                    f"\\b(?i:{'|'.join(CURRENCY_CODES)}|kr|zł|Kč|Fr\\.?|R\\$)(\\b|$)")
 # A value that is plainly numeric in either convention, once signs and codes are gone.
-_GROUPED_COMMA = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"     # 1,234.50
-_GROUPED_DOT = r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$"       # 1.234,50
-_GROUPED_SPACE = r"^[-+]?\d{1,3}([  ']\d{3})+([.,]\d+)?$"  # 1 234,50 / 1'234.50
-_COMMA_DECIMAL = r"^[-+]?\d*,\d+$"                       # 12,5
+GROUPED_COMMA = r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"     # 1,234.50
+GROUPED_DOT = r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$"       # 1.234,50
+GROUPED_SPACE = r"^[-+]?\d{1,3}([  ']\d{3})+([.,]\d+)?$"  # 1 234,50 / 1'234.50
+COMMA_DECIMAL = r"^[-+]?\d*,\d+$"                       # 12,5
 LARGEST = 1e100  # beyond this, squares overflow float64 in the statistics: refused, not used
 
 
@@ -33,7 +34,7 @@ def _lit(text: str) -> str:
 
 def _stripped(text: str) -> str:
     """The text without currency signs/codes, spaces around, and accounting parentheses."""
-    no_currency = f"trim(regexp_replace({text}, {_lit(_CURRENCY)}, '', 'g'))"
+    no_currency = f"trim(regexp_replace({text}, {_lit(CURRENCY_PATTERN)}, '', 'g'))"
     # (12.50) is accounting notation for -12.50.
     return (f"(CASE WHEN regexp_full_match({no_currency}, '\\(.*\\)') "
             f"THEN '-' || trim(substr({no_currency}, 2, length({no_currency}) - 2)) "
@@ -48,16 +49,16 @@ def number_sql(text: str, decimal: str) -> str:
     """
     s = _stripped(text)
     if decimal == ",":
-        cleaned = (f"CASE WHEN regexp_full_match({s}, {_lit(_GROUPED_DOT)}) "
+        cleaned = (f"CASE WHEN regexp_full_match({s}, {_lit(GROUPED_DOT)}) "
                    f"THEN replace(replace({s}, '.', ''), ',', '.') "
-                   f"WHEN regexp_full_match({s}, {_lit(_GROUPED_SPACE)}) "
+                   f"WHEN regexp_full_match({s}, {_lit(GROUPED_SPACE)}) "
                    f"THEN replace(regexp_replace({s}, '[  '']', '', 'g'), ',', '.') "
-                   f"WHEN regexp_full_match({s}, {_lit(_COMMA_DECIMAL)}) "
+                   f"WHEN regexp_full_match({s}, {_lit(COMMA_DECIMAL)}) "
                    f"THEN replace({s}, ',', '.') ELSE {s} END")
     else:
-        cleaned = (f"CASE WHEN regexp_full_match({s}, {_lit(_GROUPED_COMMA)}) "
+        cleaned = (f"CASE WHEN regexp_full_match({s}, {_lit(GROUPED_COMMA)}) "
                    f"THEN replace({s}, ',', '') "
-                   f"WHEN regexp_full_match({s}, {_lit(_GROUPED_SPACE)}) "
+                   f"WHEN regexp_full_match({s}, {_lit(GROUPED_SPACE)}) "
                    f"THEN regexp_replace({s}, '[  '']', '', 'g') ELSE {s} END")
     plain = f"TRY_CAST(trim({text}) AS DOUBLE)"
     parsed = f"TRY_CAST({cleaned} AS DOUBLE)"

@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,19 +36,34 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised by test_spark_without_extra
     raise MissingExtraError("--engine spark", "spark") from exc
 
-from .. import io
+from .. import io, numbers
 from ..features.columns import ColumnMap, map_columns
+from ..features.dates import (
+    EARLIEST,
+    DateReading,
+    bad_dates_error,
+    date_notes,
+    no_dates_error,
+    read_file_dates,
+    today,
+    window_counts,
+)
 from ..features.spec import SPARK, features_sql
 from ..features.transactions import (
     HistoryFeatures,
+    check_numbers,
+    customer_key,
     finish_features,
     parse_as_of,
     require_customers,
     require_lines,
 )
+from ..missing import MISSING_TOKENS
+from ..numbers import detect_decimal
 from ..prep import CATEGORY_WEIGHT, SKEW_THRESHOLD, FeatureSpec, Preparer
 from ..select_k import silhouettes, sweep
-from .local import count_distinct_rows, order_free_sample, row_hashes
+from ..sources import Source, open_source
+from .local import distinct_rows
 
 if TYPE_CHECKING:
     from ..model import SegmentModel
@@ -55,7 +71,6 @@ if TYPE_CHECKING:
 
 CSV_LIMIT = 1_000_000  # above this many customers segments are written as Parquet only
 SPARK_RESTARTS = 5  # best of this many k-means|| runs (or n_init when smaller)
-_STRPTIME_TO_JAVA = {"%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss"}
 
 
 def session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
@@ -81,6 +96,47 @@ def _to_pandas(frame: DataFrame, work: Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(target)
 
 
+JAVA_CHARSETS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
+                 "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "cp1252": "windows-1252",
+                 "iso8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1", "utf-32": "UTF-32"}
+CANONICAL_INTEGER = r"^-?([1-9][0-9]{0,17}|0)$"
+
+
+def spark_missing(text: Any) -> Any:
+    """True where the text is missing: NULL or a missing token (missing.MISSING_TOKENS)."""
+    return text.isNull() | F.lower(F.trim(text)).isin(list(MISSING_TOKENS))
+
+
+def spark_text(column: str | None) -> Any:
+    """A text column trimmed, missing tokens as NULL (as the DuckDB reader)."""
+    if column is None:
+        return F.lit(None).cast("string")
+    text = F.col(_q(column)).cast("string")
+    return F.when(spark_missing(text), F.lit(None)).otherwise(F.trim(text))
+
+
+def spark_number(text: Any, decimal: str) -> Any:
+    """The number rules of ``numbers.number_sql`` as Spark column expressions (Java regexes)."""
+    stripped = F.trim(F.regexp_replace(text, numbers.CURRENCY_PATTERN, ""))
+    s = F.when(stripped.rlike(r"^\(.*\)$"),  # (12.50) is accounting notation for -12.50
+               F.concat(F.lit("-"), F.trim(F.regexp_extract(stripped, r"^\((.*)\)$", 1))))
+    s = s.otherwise(stripped)
+    spaces = r"[  ']"
+    if decimal == ",":
+        cleaned = (F.when(s.rlike(numbers.GROUPED_DOT),
+                          F.regexp_replace(F.regexp_replace(s, r"\.", ""), ",", "."))
+                   .when(s.rlike(numbers.GROUPED_SPACE),
+                         F.regexp_replace(F.regexp_replace(s, spaces, ""), ",", "."))
+                   .when(s.rlike(numbers.COMMA_DECIMAL), F.regexp_replace(s, ",", "."))
+                   .otherwise(s))
+    else:
+        cleaned = (F.when(s.rlike(numbers.GROUPED_COMMA), F.regexp_replace(s, ",", ""))
+                   .when(s.rlike(numbers.GROUPED_SPACE), F.regexp_replace(s, spaces, ""))
+                   .otherwise(s))
+    value = cleaned.try_cast("double")
+    return F.when(spark_missing(text), F.lit(None).cast("double")).otherwise(value)
+
+
 class Engine:
     """One Spark session for one custseg run."""
 
@@ -102,16 +158,23 @@ class Engine:
         path = Path(os.fspath(source))
         kind = io.file_kind(path)
         io.check_file(path)
-        if kind in ("csv", "tsv"):
-            raw = self.spark.read.csv(str(path), header=True, sep="\t" if kind == "tsv" else ",",
-                                      inferSchema=False, quote='"', escape='"')
-        elif kind == "parquet":
-            raw = self.spark.read.parquet(str(path))
-        else:
-            raise DataError(f"the Spark engine reads CSV, TSV or Parquet histories; convert "
-                            f"'{path}' or use --engine local")
+        raw, opened, duck = self._read(path, kind)
         columns = map_columns(raw.columns, given)
-        lines = self._parse(raw, columns, date_format)
+        money = [c for c in (columns.quantity, columns.price, columns.amount)
+                 if c is not None and opened.types.get(c) == "VARCHAR"]
+        decimal = detect_decimal(duck, "raw", money)
+        # Counted (and bad numbers refused) by DuckDB with the local engine's rules and words.
+        converted = check_numbers(duck, columns, opened.types, decimal)
+        _, ids_trimmed = customer_key(duck, columns.customer, opened.types[columns.customer])
+        duck.close()
+        # The date column is read as the local engine reads it: the decision is made by DuckDB
+        # over the same file, then applied here in Spark SQL (features/dates.py).
+        money_columns = [c for c in (columns.quantity, columns.price, columns.amount) if c]
+        dates, dates_con, header_line = read_file_dates(str(path), columns.date, date_format,
+                                                        money_columns)
+        given_as_of = parse_as_of(as_of)
+        limit = given_as_of or today()
+        lines = self._parse(raw, columns, dates, limit, decimal)
         lines.cache()
         lines.createOrReplaceTempView("parsed")
         every = ", ".join(_q(c) for c in raw.columns)
@@ -124,24 +187,24 @@ class Engine:
                    count(CASE WHEN date_missing THEN 1 END),
                    count(CASE WHEN is_return THEN 1 END),
                    coalesce(sum(CASE WHEN is_return THEN -amount END), 0),
-                   count(CASE WHEN price <= 0 THEN 1 END)
+                   count(CASE WHEN price <= 0 THEN 1 END),
+                   count(CASE WHEN date_early THEN 1 END), count(CASE WHEN date_late THEN 1 END)
             FROM parsed""").first()
         if scan[0]:
-            examples = [r[0] for r in self.spark.sql(
-                "SELECT date_text FROM parsed WHERE date_bad LIMIT 3").collect()]
-            raise DataError(f"column '{columns.date}' has {scan[0]} value(s) that are not dates, "
-                            f"e.g. {', '.join(map(repr, examples))}; fix them or give "
-                            "--date-format")
+            raise bad_dates_error(dates_con, columns.date, dates, header_line)
+        dates_con.close()
         require_customers(int(scan[1]), int(total), columns)
-        as_of_day = parse_as_of(as_of) or scan[3] + dt.timedelta(days=1)
+        window = window_counts(scan[9], scan[10], given_as_of)
+        if scan[3] is None and not (given_as_of and scan[10]):
+            raise no_dates_error(columns.date, {"lines_without_date": int(scan[5]), **window})
+        as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
         as_of_sql = f"DATE'{as_of_day.isoformat()}'"
         self.spark.sql(f"""SELECT customer, day, coalesce(order_raw, CAST(day AS STRING))
                              AS order_key, product, quantity, amount, is_return
                            FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL
                              AND day <= {as_of_sql}""").createOrReplaceTempView("lines")
-        used, returns_used, after = self.spark.sql(f"""
-            SELECT count(*), count(CASE WHEN is_return THEN 1 END),
-                   (SELECT count(*) FROM parsed WHERE day > {as_of_sql}) FROM lines""").first()
+        used, returns_used = self.spark.sql(
+            "SELECT count(*), count(CASE WHEN is_return THEN 1 END) FROM lines").first()
         require_lines(int(used), as_of_day)
         money = columns.has_money
         sql = features_sql(SPARK, as_of_sql, money=money, product=columns.product is not None,
@@ -152,34 +215,63 @@ class Engine:
         counts = {
             "first_day": str(scan[2]), "last_day": str(scan[3]),
             "lines_without_customer": int(scan[4]), "lines_without_date": int(scan[5]),
-            "lines_after_as_of": int(after), "return_lines": int(scan[6]),
+            **window, "date_order": dates.order, "date_formats": list(dates.formats),
+            "return_lines": int(scan[6]),
             "returned_amount": float(scan[7]), "zero_or_negative_price_lines": int(scan[8]),
             "exact_duplicate_lines": int(total) - int(distinct), "lines_used": int(used),
+            "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
         }
         found = finish_features(frame, columns, as_of_day, int(total), counts, returns_used > 0)
         found.quality["engine"] = "spark"
+        found.dialect = replace(opened.dialect, decimal=decimal)
+        found.notes = date_notes(dates, counts, limit) + found.notes
         return found
 
-    def _parse(self, raw: DataFrame, columns: ColumnMap, date_format: str | None) -> DataFrame:
+    def _read(self, path: Path, kind: str) -> tuple[DataFrame, Source, Any]:
+        """The file in Spark, read with the dialect DuckDB's sniffer finds (delimiter, quote,
+        encoding), every column as text; the DuckDB session (view ``raw``) and what it found."""
+        import duckdb
+
+        duck = duckdb.connect()
+        opened = open_source(duck, path)
+        if kind == "parquet":
+            return self.spark.read.parquet(str(path)), opened, duck
+        if kind not in ("csv", "tsv"):
+            raise DataError(f"the Spark engine reads CSV, TSV or Parquet files; convert "
+                            f"'{path}' or use --engine local")
+        dialect = opened.dialect
+        if dialect.header_row != 1:
+            raise DataError(f"'{path}' has {dialect.header_row - 1} title line(s) above its "
+                            "header, which the Spark engine cannot skip; remove them or use "
+                            "--engine local")
+        charset = JAVA_CHARSETS.get(dialect.encoding or "utf-8", dialect.encoding or "UTF-8")
+        raw = self.spark.read.csv(str(path), header=True, sep=dialect.delimiter or ",",
+                                  inferSchema=False, quote=dialect.quote or '"',
+                                  escape=dialect.quote or '"', encoding=charset,
+                                  multiLine=True)
+        # Spark keeps a byte-order mark and spaces in header names; use the names DuckDB read.
+        return raw.toDF(*opened.columns), opened, duck
+
+    def _parse(self, raw: DataFrame, columns: ColumnMap, dates: DateReading,
+               limit: dt.date, decimal: str) -> DataFrame:
         text = lambda c: F.nullif(F.trim(F.col(c).cast("string")), F.lit(""))  # noqa: E731
 
         def number(c: str | None) -> Any:
             if c is None:
                 return F.lit(None).cast("decimal(18,6)")
-            return text(c).cast("double").cast("decimal(18,6)")
+            return spark_number(F.col(_q(c)).cast("string"), decimal).cast("decimal(18,6)")
 
-        date_text = text(columns.date)
-        if date_format:
-            pattern = date_format
-            for key, value in _STRPTIME_TO_JAVA.items():
-                pattern = pattern.replace(key, value)
-            parsed = F.to_timestamp(date_text, pattern)
-        else:
-            parsed = F.to_timestamp(date_text)
+        # Dates: the reading decided for the whole column, in Spark SQL; outside 1970-01-01 ..
+        # ``limit`` (the as-of date, else today) a date is left out (``day`` NULL) and counted.
+        date_sql = _q(columns.date) if dates.native else f"trim(CAST({_q(columns.date)} AS STRING))"
+        date_text = F.expr(date_sql)
+        parsed = F.expr(dates.spark_sql.replace("{v}", date_sql))
+        plausible = F.when(parsed.between(F.lit(EARLIEST), F.lit(limit)), parsed)
         for c in (columns.quantity, columns.price, columns.amount):
             if c is None:
                 continue
-            bad = raw.filter(text(c).isNotNull() & text(c).cast("double").isNull())
+            bad = raw.filter(~spark_missing(F.col(_q(c)).cast("string"))
+                             & spark_number(F.col(_q(c)).cast("string"), decimal).isNull())
             examples = [r[0] for r in bad.select(text(c)).limit(3).collect()]
             if examples:
                 raise DataError(f"column '{c}' should hold numbers but some lines do not, e.g. "
@@ -192,22 +284,29 @@ class Engine:
             amount = (quantity * price).cast("decimal(38,6)")
         else:
             amount = F.lit(None).cast("decimal(38,6)")
-        order = text(columns.order) if columns.order else F.lit(None).cast("string")
-        customer = F.regexp_replace(text(columns.customer), r"\.0+$", "")
+        order = spark_text(columns.order)
+        customer = spark_text(columns.customer)
+        # As the local engine: whole-number ids without leading zeros group as BIGINT (the
+        # same text written back); any other id stays text, exactly as read.
+        if raw.filter(customer.isNotNull() & ~customer.rlike(CANONICAL_INTEGER)).limit(1) \
+                .count() == 0:
+            customer = customer.cast("bigint")
         frame = raw.select(
-            customer.alias("customer"), parsed.cast("date").alias("day"),
+            customer.alias("customer"), plausible.alias("day"),
             order.alias("order_raw"),
-            (text(columns.product) if columns.product else F.lit(None).cast("string"))
-            .alias("product"),
+            spark_text(columns.product).alias("product"),
             quantity.alias("quantity"), price.alias("price"), amount.alias("amount"),
-            date_text.alias("date_text"), parsed.alias("ts"))
+            date_text.alias("date_text"), parsed.alias("ts"),
+            F.expr(dates.missing_sql(date_sql)).alias("date_missing"))
         returns = F.coalesce(F.col("order_raw").rlike(r"^C[0-9]+$"), F.lit(False)) | \
             F.coalesce(F.col("quantity") < 0, F.lit(False))
         if not columns.quantity:
             returns = returns | F.coalesce(F.col("amount") < 0, F.lit(False))
         return frame.select(
-            "*", returns.alias("is_return"), F.col("date_text").isNull().alias("date_missing"),
-            (F.col("date_text").isNotNull() & F.col("ts").isNull()).alias("date_bad"))
+            "*", returns.alias("is_return"),
+            (~F.col("date_missing") & F.col("ts").isNull()).alias("date_bad"),
+            F.coalesce(F.col("ts") < F.lit(EARLIEST), F.lit(False)).alias("date_early"),
+            F.coalesce(F.col("ts") > F.lit(limit), F.lit(False)).alias("date_late"))
 
     # ---- preparation and fit ------------------------------------------------------------
     def _preparer(self, data: DataFrame, X: pd.DataFrame, log1p: Any) -> Preparer:
@@ -270,20 +369,21 @@ class Engine:
         model.n_features_in_ = len(model.feature_names_in_)
         model.preparer_ = self._preparer(data, X, model.log1p)
         X_prep = model.preparer_.transform(X.reset_index(drop=True))
-        keys = row_hashes(X_prep, int(model.seed))
-        n_distinct = count_distinct_rows(keys)
-        sil_rows = order_free_sample(X_prep, model.silhouette_sample, keys)
+        distinct = distinct_rows(X_prep, int(model.seed))
+        n_distinct = len(distinct.X)
         if model.k == "auto":
             ks = model._k_range(len(X_prep), n_distinct)
             step("choose k")
-            model.k_selection_, _, _ = sweep(
-                X_prep, ks, int(model.seed), model.n_init, model.fit_sample, keys, sil_rows,
+            fit_rows, sil_rows = model._samples(distinct, max(ks))
+            model.k_selection_, _ = sweep(
+                fit_rows, sil_rows, ks, int(model.seed), model.n_init, model.max_iter,
                 on_k=lambda k: step(f"k={k}"))
             k = model.k_selection_.recommended
         else:
             k = int(model.k)
             model._check_k_fits(k, len(X_prep), n_distinct)
             model.k_selection_ = None
+            _, sil_rows = model._samples(distinct, k)
         step("fit (Spark)")
         vectors = self._prepared(data, model.preparer_).cache()
         # k-means|| finds a good start but a single run still lands in a worse local optimum
@@ -299,9 +399,9 @@ class Engine:
         assert best is not None
         fitted = best
         centers = np.asarray(fitted.clusterCenters(), dtype=np.float64)
-        model._set_canonical(centers, X_prep)
+        own = model._set_canonical(centers, distinct)
         model.n_iter_ = int(fitted.summary.numIter)
-        model.silhouette_ = silhouettes(X_prep[sil_rows], [model.labels_[sil_rows]])[0]
+        model.silhouette_ = silhouettes(sil_rows.X, [own[sil_rows.index]], sil_rows.weight)[0]
         vectors.unpersist()
 
     # ---- outputs ------------------------------------------------------------------------
@@ -314,23 +414,30 @@ class Engine:
             result.skip_files.add("segments.csv")
 
     def _write_segments(self, result: SegmentationResult, out: Path) -> None:
+        """segments.parquet, partitioned by segment, into ``out``.
+
+        ``out`` is ``SegmentationResult.save``'s fresh staging folder, swapped into the real
+        output folder only when every file is written (``outdir``): nothing to replace here.
+        """
         source = self.work / "segments_source.parquet"
         result.assignments.to_parquet(source, index=False)
-        staging = out / ".segments.parquet.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        self.spark.read.parquet(str(source)).write.partitionBy("segment").parquet(str(staging))
         target = out / "segments.parquet"
-        shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
+        (self.spark.read.parquet(str(source)).write.mode("errorifexists")
+         .partitionBy("segment").parquet(str(target)))
 
     def score(self, model: SegmentModel, source: Any) -> pd.DataFrame:
         """Score a customer table (CSV/Parquet) with Spark: prepared vectors, nearest centre."""
         path = Path(os.fspath(source))
         kind = io.file_kind(path)
         io.check_file(path)
-        data = (self.spark.read.parquet(str(path)) if kind == "parquet" else
-                self.spark.read.csv(str(path), header=True, inferSchema=True,
-                                    sep="\t" if kind == "tsv" else ","))
+        data, opened, duck = self._read(path, kind)
+        numeric = [s.name for s in model.preparer_.specs
+                   if s.kind == "numeric" and opened.types.get(s.name) == "VARCHAR"]
+        decimal = detect_decimal(duck, "raw", numeric)
+        duck.close()
+        # Ids stay text as read; numeric features read by the same rules as the local engine.
+        data = data.select(*[spark_number(F.col(_q(c)).cast("string"), decimal).alias(c)
+                             if c in numeric else F.col(_q(c)) for c in data.columns])
         missing = [s.name for s in model.preparer_.specs if s.name not in data.columns]
         if missing:
             raise DataError(f"input lacks the model's feature column(s) "

@@ -95,7 +95,7 @@ def _number(column: str | None, types: dict[str, str], decimal: str) -> str:
     return f"TRY_CAST({number_sql(f'CAST({_q(column)} AS VARCHAR)', decimal)} AS {MONEY})"
 
 
-def _check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
+def check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
                    types: dict[str, str], decimal: str) -> dict[str, int]:
     """Refuse number columns with text that is not a number; count money written as text."""
     converted: dict[str, int] = {}
@@ -154,7 +154,7 @@ def customer_features(
     dates = read_dates(con, columns.date, types[columns.date], date_format,
                        european=dialect.decimal == "," or dialect.delimiter == ";",
                        header_line=dialect.header_row)
-    converted = _check_numbers(con, columns, types, dialect.decimal)
+    converted = check_numbers(con, columns, types, dialect.decimal)
     order, product = _text_or_null(columns.order), _text_or_null(columns.product)
     quantity = _number(columns.quantity, types, dialect.decimal)
     price = _number(columns.price, types, dialect.decimal)
@@ -174,7 +174,7 @@ def customer_features(
     # alias "quantity" would clash with a raw "Quantity". Parsed once into a table: a view
     # re-parsed by each later query measured slower on ten million lines.
     no_quantity_returns = "false" if columns.quantity else "coalesce(_amount < 0, false)"
-    customer_key, ids_trimmed = _customer_key(con, columns.customer, types[columns.customer])
+    customer_sql, ids_trimmed = customer_key(con, columns.customer, types[columns.customer])
     every_column = ", ".join(_q(c) for c in types)
     con.execute(f"""
         CREATE TEMP TABLE parsed AS
@@ -188,7 +188,7 @@ def customer_features(
                _row_hash
         FROM (SELECT *, {dates.parse("_dv")} AS _d,
                      {dates.missing_sql("_dv")} AS _date_missing FROM (
-              SELECT {customer_key} AS _customer,
+              SELECT {customer_sql} AS _customer,
                      {date_text} AS _dv, {order} AS _order, {product} AS _product,
                      {quantity} AS _quantity, {price} AS _price, {amount} AS _amount,
                      hash({every_column}) AS _row_hash
@@ -233,7 +233,7 @@ def customer_features(
     return found
 
 
-def _customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> tuple[str, int]:
+def customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> tuple[str, int]:
     """SQL for the customer id, exactly as written, and how many ids had spaces around them.
 
     Ids are text: 0012346 and 12346 are two customers. Where every id is a plain whole number
