@@ -54,7 +54,8 @@ def test_groceries_end_to_end_states_missing_prices(cli, tmp_path):
     assert result.code == 0, result.err
     assert "no money column" in result.err
     names = sorted(p.name for p in (tmp_path / "o").iterdir())
-    assert names == [".custseg-manifest.json", "affinity.csv", "features.csv", "model.json", "monthly_sales.csv",
+    assert names == [".custseg-manifest.json", "affinity.csv", "features.csv", "model.json",
+                     "monthly_sales.csv",
                      "product_share.csv", "report.html", "segments.csv", "summary.json"]
     summary = pd.read_json(tmp_path / "o" / "summary.json", typ="series")
     assert summary["transactions"]["money"] is False

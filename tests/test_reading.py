@@ -107,8 +107,9 @@ def test_title_lines_above_the_header_are_skipped_and_stated(tmp_path):
 
 
 def test_missing_tokens_are_missing_and_counted(tmp_path):
-    rows = ["id,age,city"] + [f"{i},{'NA' if i % 4 == 0 else 30 + i},{'null' if i % 5 == 0 else 'X'}"
-                              for i in range(1, 21)]
+    rows = ["id,age,city"] + [
+        f"{i},{'NA' if i % 4 == 0 else 30 + i},{'null' if i % 5 == 0 else 'X'}"
+        for i in range(1, 21)]
     _write(tmp_path / "t.csv", "\n".join(rows) + "\n")
     table = read_customers(tmp_path / "t.csv", resolve=resolve_name)
     assert table.frame["age"].isna().sum() == 5 and table.frame["city"].isna().sum() == 4

@@ -155,7 +155,7 @@ def readable_path(path: Path, encoding: str) -> tuple[Path, str | None]:
     opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
     try:
         with opener(path, "rb") as raw, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            reader = codecs.getreader(name)(raw, errors="strict")
+            reader = codecs.getreader(name)(raw, "strict")
             while chunk := reader.read(1 << 20):
                 out.write(chunk)
     except UnicodeDecodeError as exc:

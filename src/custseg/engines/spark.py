@@ -160,9 +160,9 @@ class Engine:
         io.check_file(path)
         raw, opened, duck = self._read(path, kind)
         columns = map_columns(raw.columns, given)
-        money = [c for c in (columns.quantity, columns.price, columns.amount)
-                 if c is not None and opened.types.get(c) == "VARCHAR"]
-        decimal = detect_decimal(duck, "raw", money)
+        text_money = [c for c in (columns.quantity, columns.price, columns.amount)
+                      if c is not None and opened.types.get(c) == "VARCHAR"]
+        decimal = detect_decimal(duck, "raw", text_money)
         # Counted (and bad numbers refused) by DuckDB with the local engine's rules and words.
         converted = check_numbers(duck, columns, opened.types, decimal)
         _, ids_trimmed = customer_key(duck, columns.customer, opened.types[columns.customer])

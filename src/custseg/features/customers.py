@@ -161,7 +161,8 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
 def _id_expression(column: str, kind: str) -> str:
     if kind == "VARCHAR":
         text = _text(column)
-        return f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END AS {quote(column)}"
+        return (f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END "
+                f"AS {quote(column)}")
     return quote(column)
 
 
@@ -237,6 +238,7 @@ def iter_customers(source: str | os.PathLike[str], options: ReadOptions | None,
         reader = con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").to_arrow_reader(
             chunk_rows)
         start = dialect.header_row - 1
+        assert reader is not None
         for batch in reader:
             chunk = batch.to_pandas()
             chunk.index = pd.RangeIndex(start, start + len(chunk))
