@@ -33,7 +33,7 @@ from custseg.cli import main
 
 from .test_messy_corpus import read_first_column, spreadsheet_safe
 
-BOUNDED = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+BOUNDED = settings(max_examples=25, derandomize=True, deadline=None, database=None,
                    suppress_health_check=[HealthCheck.too_slow,
                                           HealthCheck.function_scoped_fixture,
                                           HealthCheck.data_too_large])
