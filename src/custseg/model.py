@@ -3,32 +3,50 @@
 ``fit`` prepares the features (standardise, one-hot, optional log1p), chooses k when asked, runs
 K-means with k-means++ and restarts, and numbers the segments canonically: largest first, ties
 broken by centroid coordinates. So seeds, thread counts and row order never renumber segments.
+
+Fits run on the distinct prepared rows weighted by how many customers share them
+(``engines.local``); labels and distances are still given for every customer.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .engines.local import (
-    KMeansFit,
-    assign,
-    count_distinct_rows,
-    fit_kmeans,
-    order_free_sample,
-    row_hashes,
-)
-from .errors import DataError, param_error
+from .engines.local import Distinct, KMeansFit, Weighted, assign, distinct_rows, fit_kmeans
+from .errors import ConfigError, DataError, param_error
 from .prep import Preparer
 from .select_k import KSelection, silhouettes, sweep
 
 MAX_K = 50
+MIN_SAMPLE = 100
+
+# custseg's wording of each constraint in ``SegmentModel._parameter_constraints``, for the one
+# message template of ``errors.param_error`` (scikit-learn's own names the class and spells
+# intervals as "an int in the range [2, inf)", which reads worse on a command line).
+_ALLOWED = {
+    "k": f"an int in [2, {MAX_K}] or 'auto'",
+    "k_min": "an int >= 2",
+    "k_max": "an int >= 2",
+    "n_init": "an int >= 1",
+    "max_iter": "an int >= 1",
+    "seed": "a non-negative int",
+    "log1p": "'none', 'auto' or a list of column names",
+    "fit_sample": f"an int >= {MIN_SAMPLE}",
+    "silhouette_sample": f"an int >= {MIN_SAMPLE}",
+}
 
 
 def _frame_from(model: SegmentModel, X: Any, *, reset: bool) -> pd.DataFrame:
@@ -64,15 +82,20 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         Range searched when ``k="auto"``.
     n_init : int
         k-means++ restarts; the best (lowest inertia) run is kept.
+    max_iter : int
+        Most Lloyd iterations of each restart and of the polish on all rows.
     seed : int
         Random seed; the same data and seed always give the same segments.
     log1p : "none", "auto" or list of column names
-        Which numeric columns to log1p before standardising ("auto": skewed, non-negative ones).
+        Which numeric columns to log1p before standardising ("auto": skewed ones). Every name
+        must be a numeric feature; for one column pass a one-element list.
     fit_sample : int
-        Above this many rows, restarts run on an order-free sample and the best solution is
-        polished with Lloyd iterations on all rows.
+        Fits run on distinct rows weighted by their counts. Above this many distinct rows, the
+        restarts run on an order-free sample of this many customers and the best solution is
+        polished with Lloyd iterations on every distinct row.
     silhouette_sample : int
-        Rows used for silhouette (quadratic cost) when there are more.
+        Customers sampled for silhouette (quadratic cost in distinct rows) when there are more
+        distinct rows than this; otherwise the silhouette is exact.
     """
 
     def __init__(
@@ -90,25 +113,49 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.fit_sample = fit_sample
         self.silhouette_sample = silhouette_sample
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "k": [Interval(Integral, 2, MAX_K, closed="both"), StrOptions({"auto"})],
+        "k_min": [Interval(Integral, 2, None, closed="left")],
+        "k_max": [Interval(Integral, 2, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "log1p": [StrOptions({"none", "auto"}), list, tuple],
+        "fit_sample": [Interval(Integral, MIN_SAMPLE, None, closed="left")],
+        "silhouette_sample": [Interval(Integral, MIN_SAMPLE, None, closed="left")],
+    }
+
     def _check_params(self) -> None:
-        auto = isinstance(self.k, str) and self.k == "auto"
-        is_int = isinstance(self.k, numbers.Integral) and not isinstance(self.k, bool)
-        if not auto and not (is_int and 2 <= int(self.k) <= MAX_K):
-            raise param_error("k", f"an int in [2, {MAX_K}] or 'auto'", self.k)
-        for name, low in (("k_min", 2), ("k_max", 2), ("n_init", 1), ("max_iter", 1),
-                          ("fit_sample", 100), ("silhouette_sample", 100)):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < low:
-                raise param_error(name, f"an int >= {low}", value)
+        """Every parameter against ``_parameter_constraints``, then the ones that depend on
+        each other; a :class:`ConfigError` in custseg's one-line wording on the first bad one."""
+        params = self.get_params(deep=False)
+        for name, constraints in self._parameter_constraints.items():
+            value = params[name]
+            try:
+                # True is an Integral to Python, but k=True is a mistake, not k=1.
+                if isinstance(value, bool):
+                    raise InvalidParameterError(f"{name} is a bool")
+                validate_parameter_constraints({name: constraints}, {name: value},
+                                               caller_name=type(self).__name__)
+            except InvalidParameterError as exc:
+                error = param_error(name, _ALLOWED[name], value)
+                if name == "log1p" and isinstance(value, str):
+                    # A bare column name would otherwise be read as a list of its letters.
+                    error = ConfigError(f"{str(error)[:-1]}; for one column pass [{value!r}].")
+                raise error from exc
         if self.k_max < self.k_min:
             raise param_error("k_max", f"an int >= k_min ({self.k_min})", self.k_max)
-        if not isinstance(self.seed, numbers.Integral) or self.seed < 0:
-            raise param_error("seed", "a non-negative int", self.seed)
+        if not isinstance(self.log1p, str) and not all(isinstance(c, str) for c in self.log1p):
+            raise param_error("log1p", _ALLOWED["log1p"] + " (strings)", self.log1p)
 
+    def _validate_params(self) -> None:
+        # What scikit-learn's ``_fit_context`` calls: the same checks, custseg's messages.
+        self._check_params()
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None,
             on_progress: Callable[[str], None] | None = None) -> SegmentModel:
         """Prepare ``X``, choose k if asked, fit K-means and number segments canonically."""
-        self._check_params()
         frame = _frame_from(self, X, reset=True)
         numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
                    and not pd.api.types.is_bool_dtype(frame[c])]
@@ -117,32 +164,49 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             raise DataError("Input X contains NaN; impute or drop missing values before fitting "
                             "(custseg.segment does this with missing='impute')")
         self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
-        X_prep = self.preparer_.transform(frame)
-        n_rows = len(X_prep)
-        keys = row_hashes(X_prep, int(self.seed))
-        n_distinct = count_distinct_rows(keys)
+        data = distinct_rows(self.preparer_.transform(frame), int(self.seed))
+        n_rows, n_distinct = data.n_rows, len(data.X)
         seed = int(self.seed)
-        # One order-free sample serves every silhouette of the fit.
-        sil_rows = order_free_sample(X_prep, self.silhouette_sample, keys)
+        self.k_selection_: KSelection | None
+        swept: KMeansFit | None = None
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
-            self.k_selection_: KSelection | None
-            self.k_selection_, fits, rows = sweep(
-                X_prep, ks, seed, self.n_init, self.fit_sample, keys, sil_rows,
+            fit_rows, sil_rows = self._samples(data, max(ks))
+            self.k_selection_, fits = sweep(
+                fit_rows, sil_rows, ks, seed, self.n_init, self.max_iter,
                 on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None)
             k = self.k_selection_.recommended
-            best = self._polish(X_prep, fits[k], rows, k, seed)
+            best = swept = fits[k]
         else:
             k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
             self.k_selection_ = None
-            rows = order_free_sample(X_prep, self.fit_sample, keys)
-            best = self._polish(X_prep, fit_kmeans(X_prep[rows], k, seed, self.n_init), rows,
-                                k, seed)
-        self._set_canonical(best.centers, X_prep)
+            fit_rows, sil_rows = self._samples(data, k)
+            best = fit_kmeans(fit_rows, k, seed, self.n_init, self.max_iter)
+        best = self._polish(data, best, fit_rows, k, seed)
+        own = self._set_canonical(best.centers, data)
         self.n_iter_ = best.n_iter
-        self.silhouette_ = silhouettes(X_prep[sil_rows], [self.labels_[sil_rows]])[0]
+        self.silhouette_ = self._silhouette(own[sil_rows.index], sil_rows, swept)
         return self
+
+    def _silhouette(self, labels: np.ndarray, rows: Weighted, swept: KMeansFit | None) -> float:
+        """Silhouette of the final segments on the silhouette rows. When the polish left that
+        partition as the k sweep scored it, the sweep's figure is reused: the quadratic pass
+        over the distances costs about a second on 10,000 rows."""
+        if swept is not None and self.k_selection_ is not None:
+            before = assign(rows.X, swept.centers)[0]
+            pairs = np.unique(before * len(swept.centers) + labels).size
+            if pairs == np.unique(before).size == np.unique(labels).size:
+                k = len(swept.centers)
+                return next(s.silhouette for s in self.k_selection_.scores if s.k == k)
+        return silhouettes(rows.X, [labels], rows.weight)[0]
+
+    def _samples(self, data: Distinct, k_max: int) -> tuple[Weighted, Weighted]:
+        """Rows for the restarts and rows for silhouettes: every distinct row when there are
+        at most ``fit_sample`` (``silhouette_sample``) of them, else order-free samples of
+        customers. The fit sample holds at least ``k_max`` distinct rows."""
+        return (data.sample(int(self.fit_sample), at_least=k_max),
+                data.sample(int(self.silhouette_sample)))
 
     def _k_range(self, n_rows: int, n_distinct: int) -> list[int]:
         if n_rows < self.k_min:
@@ -164,29 +228,35 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             raise DataError(f"k={k} is more than the {n_distinct} distinct customers (rows with "
                             f"different feature values); use --k {max(n_distinct, 2)} or fewer")
 
-    def _polish(self, X: np.ndarray, fit: KMeansFit, rows: np.ndarray, k: int,
+    def _polish(self, data: Distinct, fit: KMeansFit, rows: Weighted, k: int,
                 seed: int) -> KMeansFit:
-        """A fit on the sample ``X[rows]`` polished by Lloyd iterations on every row."""
-        if len(rows) == len(X):
-            return fit  # the sample was every row
-        return fit_kmeans(X, k, seed, init=fit.centers, max_iter=self.max_iter)
+        """A fit on the sample ``rows`` polished by weighted Lloyd iterations on every distinct
+        row (so on every customer)."""
+        if len(rows.X) == len(data.X):
+            return fit  # the sample was every distinct row with its full count
+        return fit_kmeans(data.everything(), k, seed, init=fit.centers,
+                          max_iter=int(self.max_iter))
 
-    def _set_canonical(self, centers: np.ndarray, X: np.ndarray) -> None:
+    def _set_canonical(self, centers: np.ndarray, data: Distinct) -> np.ndarray:
+        """Number segments canonically and label every customer; returns the canonical label
+        of each distinct row."""
         k = len(centers)
         # Labels are the nearest centre, exactly what predict() and scoring compute, so scoring
-        # the training data always reproduces the training assignments.
-        labels, distances = assign(X, centers)
-        sizes = np.bincount(labels, minlength=k)
+        # the training data always reproduces the training assignments. Identical customers
+        # get identical labels, so each distinct row is assigned once.
+        labels, distances = assign(data.X, centers)
+        sizes = np.bincount(labels, weights=data.counts, minlength=k).astype(np.int64)
         # Sort by size (descending), then by centroid coordinates: np.lexsort's last key is primary.
         order = np.lexsort(tuple(centers[:, j] for j in reversed(range(centers.shape[1])))
                            + (-sizes,))
         rank = np.empty(k, dtype=np.int64)
         rank[order] = np.arange(k)
         self.cluster_centers_ = centers[order]
-        self.labels_ = rank[labels]
+        self.labels_ = rank[labels][data.inverse]
         self.n_clusters_ = k
         self.segment_sizes_ = sizes[order]
-        self.inertia_ = float((distances**2).sum())
+        self.inertia_ = float((data.counts * distances**2).sum())
+        return rank[labels]
 
     def reorder(self, order: list[int]) -> None:
         """Renumber segments: new id ``i`` is the segment at position ``order[i]`` (alignment)."""

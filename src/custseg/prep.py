@@ -122,7 +122,20 @@ class Preparer:
             logged = set(skewed_columns(frame, numeric))
         elif log1p == "none":
             logged = set()
+        elif isinstance(log1p, str):
+            # set("spend") would be its letters: a bare name is refused, not misread.
+            raise param_error("log1p", "'none', 'auto' or a list of column names", log1p)
         else:
+            unknown = [c for c in log1p if c not in numeric]
+            if unknown:
+                from .errors import ConfigError
+
+                names = ", ".join(repr(c) for c in unknown)
+                raise ConfigError(
+                    (f"column {names} given in log1p is not a numeric feature"
+                     if len(unknown) == 1 else
+                     f"columns {names} given in log1p are not numeric features")
+                    + f"; numeric features are: {', '.join(repr(c) for c in numeric) or 'none'}")
             logged = set(log1p)
         fills = fills or {}
         specs: list[FeatureSpec] = []

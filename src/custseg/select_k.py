@@ -17,9 +17,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
-from .engines.local import KMeansFit, assign, fit_kmeans, order_free_sample
+from .engines.local import KMeansFit, Weighted, assign, fit_kmeans
 
 SILHOUETTE_TOLERANCE = 0.01
 TINY_SEGMENT_SHARE = 0.02
@@ -55,22 +54,28 @@ class KSelection:
         return data
 
 
-def silhouettes(X: np.ndarray, label_sets: list[np.ndarray]) -> list[float]:
+def silhouettes(X: np.ndarray, label_sets: list[np.ndarray],
+                weights: np.ndarray | None = None) -> list[float]:
     """Mean silhouette of several labelings of the same rows, in one pass over the distances.
 
-    Equal to ``sklearn.metrics.silhouette_score`` (singletons score 0), but the O(n^2) distances
-    are computed block by block in float64 and multiplied at once by every labeling's
-    membership matrix, so the whole k sweep shares them and no n x n matrix is ever held
-    (10,000 rows: 80 MB per block instead of 800 MB, and no page faults on a huge array).
+    ``weights`` (whole counts) make each row stand for that many identical customers: the
+    result equals ``sklearn.metrics.silhouette_score`` on the expanded data, where a customer's
+    duplicates are in its own segment at distance 0 (singletons score 0).
+
+    The O(n^2) distances are computed block by block in float64 and multiplied at once by every
+    labeling's (weighted) membership matrix, so the whole k sweep shares them and no n x n
+    matrix is ever held (10,000 rows: 80 MB per block instead of 800 MB, and no page faults on
+    a huge array).
     """
     X64 = np.ascontiguousarray(X, dtype=np.float64)
     n = len(X64)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     rows = np.arange(n)
     widths = [int(labels.max()) + 1 for labels in label_sets]
     offsets = np.concatenate([[0], np.cumsum(widths)])
     members = np.zeros((n, int(offsets[-1])))
     for labels, offset in zip(label_sets, offsets[:-1], strict=True):
-        members[rows, offset + labels] = 1.0
+        members[rows, offset + labels] = w
     squared = (X64 * X64).sum(axis=1)
     sums = np.empty_like(members)
     step = 1024
@@ -89,6 +94,7 @@ def silhouettes(X: np.ndarray, label_sets: list[np.ndarray]) -> list[float]:
         part = sums[:, offset:offset + k]
         counts = members[:, offset:offset + k].sum(axis=0)
         own = counts[labels]
+        # A customer's own copy is not its neighbour: n_C - 1 others in its segment.
         a = part[rows, labels] / np.maximum(own - 1, 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = part / counts
@@ -98,8 +104,45 @@ def silhouettes(X: np.ndarray, label_sets: list[np.ndarray]) -> list[float]:
         with np.errstate(invalid="ignore", divide="ignore"):
             s = (b - a) / np.maximum(a, b)
         s[own == 1] = 0.0
-        results.append(float(np.nan_to_num(s).mean()))
+        results.append(float((np.nan_to_num(s) * w).sum() / w.sum()))
     return results
+
+
+def _cluster_means(X: np.ndarray, labels: np.ndarray, w: np.ndarray,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Present segment ids, their weighted sizes and weighted means."""
+    sizes = np.bincount(labels, weights=w)
+    present = np.flatnonzero(sizes)
+    sums = np.stack([np.bincount(labels, weights=w * X[:, j], minlength=len(sizes))
+                     for j in range(X.shape[1])], axis=1)
+    return present, sizes[present], sums[present] / sizes[present, None]
+
+
+def calinski_harabasz(X: np.ndarray, labels: np.ndarray, w: np.ndarray) -> float:
+    """``sklearn.metrics.calinski_harabasz_score`` of the data expanded by the weights ``w``."""
+    present, sizes, means = _cluster_means(X, labels, w)
+    n, k = float(w.sum()), len(present)
+    if k < 2:
+        return 1.0
+    rank = np.full(int(labels.max()) + 1, -1)
+    rank[present] = np.arange(k)
+    extra = float((sizes * ((means - np.average(X, axis=0, weights=w)) ** 2).sum(axis=1)).sum())
+    intra = float((w * ((X - means[rank[labels]]) ** 2).sum(axis=1)).sum())
+    return 1.0 if intra == 0.0 else extra * (n - k) / (intra * (k - 1.0))
+
+
+def davies_bouldin(X: np.ndarray, labels: np.ndarray, w: np.ndarray) -> float:
+    """``sklearn.metrics.davies_bouldin_score`` of the data expanded by the weights ``w``."""
+    present, sizes, means = _cluster_means(X, labels, w)
+    rank = np.full(int(labels.max()) + 1, -1)
+    rank[present] = np.arange(len(present))
+    to_own = np.sqrt(((X - means[rank[labels]]) ** 2).sum(axis=1))
+    intra = np.bincount(rank[labels], weights=w * to_own) / sizes
+    between = np.sqrt(((means[:, None, :] - means[None, :, :]) ** 2).sum(axis=2))
+    if np.allclose(intra, 0) or np.allclose(between, 0):
+        return 0.0
+    between[between == 0] = np.inf
+    return float(np.max((intra[:, None] + intra[None, :]) / between, axis=1).mean())
 
 
 def elbow(ks: list[int], inertias: list[float]) -> int:
@@ -115,32 +158,33 @@ def elbow(ks: list[int], inertias: list[float]) -> int:
 
 
 def sweep(
-    X: np.ndarray, ks: list[int], seed: int, n_init: int, fit_sample: int, keys: np.ndarray,
-    sil_rows: np.ndarray, on_k: Callable[[int], None] | None = None,
-) -> tuple[KSelection, dict[int, KMeansFit], np.ndarray]:
-    """Fit every k on (a sample of) ``X``; return the selection, the fits and the rows used.
+    fit_rows: Weighted, sil_rows: Weighted, ks: list[int], seed: int, n_init: int,
+    max_iter: int, on_k: Callable[[int], None] | None = None,
+) -> tuple[KSelection, dict[int, KMeansFit]]:
+    """Fit every k on the weighted rows ``fit_rows``; return the selection and the fits.
 
-    Silhouettes are taken on the rows ``sil_rows`` of ``X``, each assigned to its nearest centre
-    of every k's fit.
+    Inertia, Calinski-Harabasz, Davies-Bouldin and segment shares are those of the customers
+    ``fit_rows`` stand for; silhouettes are taken on ``sil_rows``, each row assigned to its
+    nearest centre of every k's fit. With every distinct row in both (no sampling), all of
+    them equal what the full data give.
     """
-    rows = order_free_sample(X, fit_sample, keys)
-    fitted_rows = X[rows]
     fits: dict[int, KMeansFit] = {}
     for k in ks:
-        fits[k] = fit_kmeans(fitted_rows, k, seed, n_init)
+        fits[k] = fit_kmeans(fit_rows, k, seed, n_init, max_iter)
         if on_k:
             on_k(k)
-    sils = silhouettes(X[sil_rows], [assign(X[sil_rows], fits[k].centers)[0] for k in ks])
+    sils = silhouettes(sil_rows.X, [assign(sil_rows.X, fits[k].centers)[0] for k in ks],
+                       sil_rows.weight)
     scores = []
     for k, sil in zip(ks, sils, strict=True):
-        labels = fits[k].labels
+        labels, w = fits[k].labels, fit_rows.weight
         scores.append(KScore(
             k=k, inertia=fits[k].inertia, silhouette=sil,
-            calinski_harabasz=float(calinski_harabasz_score(fitted_rows, labels)),
-            davies_bouldin=float(davies_bouldin_score(fitted_rows, labels)),
-            smallest_share=float(np.bincount(labels, minlength=k).min() / len(labels)),
+            calinski_harabasz=calinski_harabasz(fit_rows.X, labels, w),
+            davies_bouldin=davies_bouldin(fit_rows.X, labels, w),
+            smallest_share=float(np.bincount(labels, weights=w, minlength=k).min() / w.sum()),
         ))
-    return recommend(scores, rows_scored=len(rows)), fits, rows
+    return recommend(scores, rows_scored=fit_rows.customers), fits
 
 
 def recommend(scores: list[KScore], rows_scored: int) -> KSelection:
