@@ -108,8 +108,8 @@ def read_customers(source: str | os.PathLike[str] | pd.DataFrame,
         opened = open_source(con, source, options)
         total = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()[0]  # type: ignore[index]
         if total == 0:
-            raise DataError(f"'{opened.label}' has a header but no rows; export the table again "
-                            "with its data")
+            raise DataError(f"file '{opened.label}' has a header but no rows; export the table "
+                            "again with its data")
         id_column = find_id_column(con, opened, id_col, resolve, first_column_is_id)
         return _typed(con, opened, options or ReadOptions(), id_column)
     finally:
@@ -121,20 +121,13 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
     dialect, stats, tokens = _column_stats(con, opened, id_column, options)
     select, bad, converted = [], {}, {}
     for column, kind in opened.types.items():
-        text = _text(column)
-        if column == id_column:
-            select.append(_id_expression(column, kind))
-        elif kind != "VARCHAR":
-            select.append(quote(column))
-        elif stats[column].present and stats[column].numeric_share >= NUMERIC_SHARE:
-            select.append(f"{number_sql(text, dialect.decimal)} AS {quote(column)}")
-            if stats[column].bad:
-                bad[column] = stats[column]
-            if stats[column].converted:
-                converted[column] = stats[column].converted
-        else:
-            select.append(f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END "
-                          f"AS {quote(column)}")
+        number = (kind == "VARCHAR" and column != id_column and stats[column].present > 0
+                  and stats[column].numeric_share >= NUMERIC_SHARE)
+        select.append(_select_sql(column, kind, id_column, number, dialect.decimal))
+        if number and stats[column].bad:
+            bad[column] = stats[column]
+        if number and stats[column].converted:
+            converted[column] = stats[column].converted
     frame = con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").df()
     for column in stats:
         values = frame[column]
@@ -159,12 +152,16 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
                          tokens, trimmed, notes)
 
 
-def _id_expression(column: str, kind: str) -> str:
-    if kind == "VARCHAR":
-        text = _text(column)
-        return (f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END "
-                f"AS {quote(column)}")
-    return quote(column)
+def _select_sql(column: str, kind: str, id_column: str | None, number: bool,
+                decimal: str) -> str:
+    """How one column is read: native types as they are; text trimmed with missing tokens as
+    NULL (the id column always stays text); or parsed as a number when ``number``."""
+    text = _text(column)
+    if kind != "VARCHAR":
+        return quote(column)
+    if number and column != id_column:
+        return f"{number_sql(text, decimal)} AS {quote(column)}"
+    return f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END AS {quote(column)}"
 
 
 def _column_stats(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str | None,
@@ -224,18 +221,10 @@ def iter_customers(source: str | os.PathLike[str], options: ReadOptions | None,
         dialect, stats, _ = _column_stats(con, opened, None, options or ReadOptions())
         select = []
         for column, kind in opened.types.items():
-            text = _text(column)
-            if column == id_column:
-                select.append(_id_expression(column, kind))
-            elif kind != "VARCHAR":
-                select.append(quote(column))
-            elif column in numeric:
-                if stats[column].bad:
-                    raise bad_cells_error(column, stats[column])
-                select.append(f"{number_sql(text, dialect.decimal)} AS {quote(column)}")
-            else:
-                select.append(f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) "
-                              f"END AS {quote(column)}")
+            number = column in numeric and column != id_column
+            if number and kind == "VARCHAR" and stats[column].bad:
+                raise bad_cells_error(column, stats[column])
+            select.append(_select_sql(column, kind, id_column, number, dialect.decimal))
         with warnings.catch_warnings():
             # DuckDB suggests con.sql(...) to save a copy per batch, but a relation cannot run
             # beside the counting queries above on one connection; batches are small.
