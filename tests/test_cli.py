@@ -49,7 +49,7 @@ def test_public_api_is_exactly_all():
                "prep", "profile", "report", "schema", "score", "select_k", "features", "history",
                "align", "compare", "serve", "playbook", "affinity", "recommend", "kpis",
                "uplift", "targeting", "app",
-               "rfm", "dialect", "sources", "numbers", "missing", "outdir"}
+               "rfm", "dialect", "sources", "numbers", "missing", "outdir", "sql"}
     assert public - modules == set(custseg.__all__) - {"__version__"}
 
 

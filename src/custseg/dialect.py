@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from .errors import ConfigError, DataError
+from .sql import literal as _lit
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -164,9 +165,6 @@ def readable_path(path: Path, encoding: str) -> tuple[Path, str | None]:
                         "--encoding, e.g. --encoding cp1252, or re-save it as UTF-8") from None
     return Path(target), None
 
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def csv_options(dialect: Dialect, encoding: str | None) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import duckdb
 
 from .missing import is_missing_sql
+from .sql import ident as _q
+from .sql import literal as _lit
 
 # Currency signs and ISO codes that exports put before or after amounts.
 CURRENCY_SIGNS = "£$€¥₹₽₩¢"
@@ -27,9 +29,6 @@ GROUPED_SPACE = r"^[-+]?\d{1,3}([  ']\d{3})+([.,]\d+)?$"  # 1 234,50 / 1'234.50
 COMMA_DECIMAL = r"^[-+]?\d*,\d+$"                       # 12,5
 LARGEST = 1e100  # beyond this, squares overflow float64 in the statistics: refused, not used
 
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _stripped(text: str) -> str:
@@ -98,9 +97,6 @@ def detect_decimal(con: duckdb.DuckDBPyConnection, relation: str, columns: list[
     assert row is not None
     return "," if int(row[0] or 0) > int(row[1] or 0) else "."
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -30,6 +30,8 @@ from .dialect import (
     with_encoding,
 )
 from .errors import ConfigError, DataError
+from .sql import ident as quote
+from .sql import literal as _lit
 
 VIEW = "raw"
 
@@ -48,12 +50,6 @@ class Source:
         return list(self.types)
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def open_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | pd.DataFrame,

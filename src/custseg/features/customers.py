@@ -25,7 +25,8 @@ from ..dialect import Dialect, ReadOptions
 from ..errors import DataError
 from ..missing import is_missing_sql
 from ..numbers import ColumnNumbers, detect_decimal, is_plain_sql, number_sql
-from ..sources import VIEW, Source, open_source, quote
+from ..sources import VIEW, Source, open_source
+from ..sql import ident as quote
 
 NUMERIC_SHARE = 0.8  # a text column with at least this share of numbers is a number column
 _ID_NAMES = {

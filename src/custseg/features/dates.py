@@ -40,6 +40,8 @@ import duckdb
 
 from ..errors import DataError
 from ..missing import MISSING_TOKENS, is_missing_sql
+from ..sql import ident as _q
+from ..sql import literal as _lit
 
 EARLIEST = dt.date(1970, 1, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -59,9 +61,6 @@ _NUM_TAIL = f"(?: +{_TIME}{_AMPM}{_ZONE})?"
 _NUM_COMMA_TAIL = f", +{_TIME}{_AMPM}{_ZONE}"    # '12/9/2010, 9:30:00 AM' (JavaScript)
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%z", "%Z", "%T", "%R", "%X", "%c")
 
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _spark_lit(text: str) -> str:
@@ -257,9 +256,6 @@ def _case(branches: list[tuple[str, str]], otherwise: str) -> str:
     return "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in branches) + \
         f" ELSE {otherwise} END"
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def is_native(kind: str) -> bool:

@@ -21,6 +21,8 @@ from ..errors import DataError
 from ..missing import is_missing_sql
 from ..numbers import detect_decimal, is_plain_sql, number_sql
 from ..sources import Source, open_source
+from ..sql import ident as _q
+from ..sql import literal as _lit
 from .columns import ColumnMap, map_columns
 from .dates import (
     bad_dates_error,
@@ -56,12 +58,6 @@ class HistoryFeatures:
         return self.columns.has_money
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _history_dialect(con: duckdb.DuckDBPyConnection, opened: Source, columns: ColumnMap,
