@@ -234,3 +234,10 @@ def test_spreadsheet_safety_leaves_phone_numbers_alone():
     safe = safe_for_spreadsheets(frame)["id"].tolist()
     assert safe == ["+44 7700 900001", "-12", "'+1+1", "'=SUM(A1)", "'@x", "'-2+3",
                     "+44 (0)20 7946 0000"]
+
+
+def test_history_number_errors_count_title_lines(tmp_path):
+    _write(tmp_path / "h.csv", "Sales export\n\ncustomer_id,date,amount\nA,2024-01-02,5\n"
+           "B,2024-01-03,oops\nA,2024-02-01,7\n")
+    with pytest.raises(DataError, match=r"'oops' \(line 5\)"):
+        custseg.features.transactions.customer_features(tmp_path / "h.csv")

@@ -74,10 +74,12 @@ def _history_dialect(con: duckdb.DuckDBPyConnection, opened: Source, columns: Co
                    guessed=opened.dialect.guessed + ("decimal comma",))
 
 
-def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str) -> str:
-    """'value' (line n) for the first three offending lines; ``bad`` tests the column ``v``."""
+def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str,
+               header_line: int = 1) -> str:
+    """'value' (line n) for the first three offending lines; ``bad`` tests the column ``v``;
+    ``header_line`` is the header's line in the file (title lines above it count)."""
     rows = con.execute(f"""
-        SELECT line, v FROM (SELECT row_number() OVER () + 1 AS line,
+        SELECT line, v FROM (SELECT row_number() OVER () + {header_line} AS line,
                                     CAST({_q(column)} AS VARCHAR) AS v FROM raw)
         WHERE {bad} ORDER BY line LIMIT 3""").fetchall()
     return ", ".join(f"{v!r} (line {line})" for line, v in rows)
@@ -92,7 +94,7 @@ def _number(column: str | None, types: dict[str, str], decimal: str) -> str:
 
 
 def check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
-                   types: dict[str, str], decimal: str) -> dict[str, int]:
+                   types: dict[str, str], decimal: str, header_line: int = 1) -> dict[str, int]:
     """Refuse number columns with text that is not a number; count money written as text."""
     converted: dict[str, int] = {}
     for column in (columns.quantity, columns.price, columns.amount):
@@ -108,7 +110,8 @@ def check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
         if count[0]:
             raise DataError(
                 f"column '{column}' should hold numbers but {count[0]} line(s) do not: "
-                f"{_offenders(con, column, bad)}; fix those cells or map another column"
+                f"{_offenders(con, column, bad, header_line)}; fix those cells or map another "
+                "column"
             )
         if count[1]:
             converted[column] = int(count[1])
@@ -150,7 +153,7 @@ def customer_features(
     dates = read_dates(con, columns.date, types[columns.date], date_format,
                        european=dialect.decimal == "," or dialect.delimiter == ";",
                        header_line=dialect.header_row)
-    converted = check_numbers(con, columns, types, dialect.decimal)
+    converted = check_numbers(con, columns, types, dialect.decimal, dialect.header_row)
     order, product = _text_or_null(columns.order), _text_or_null(columns.product)
     quantity = _number(columns.quantity, types, dialect.decimal)
     price = _number(columns.price, types, dialect.decimal)
