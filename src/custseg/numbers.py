@@ -59,19 +59,27 @@ def number_sql(text: str, decimal: str) -> str:
                    f"THEN replace({s}, ',', '') "
                    f"WHEN regexp_full_match({s}, {_lit(GROUPED_SPACE)}) "
                    f"THEN regexp_replace({s}, '[  '']', '', 'g') ELSE {s} END")
-    plain = f"TRY_CAST(trim({text}) AS DOUBLE)"
+    plain = plain_sql(text, decimal)
     parsed = f"TRY_CAST({cleaned} AS DOUBLE)"
-    # A plain cast wins only where it cannot misread: with a decimal comma, 1.234 means 1234.
+    # CASE runs each branch only on the rows that reach it: plain numbers (most cells) never
+    # pay for the regular expressions.
+    return (f"(CASE WHEN {is_missing_sql(text)} THEN NULL WHEN {plain} IS NOT NULL THEN {plain} "
+            f"ELSE {parsed} END)")
+
+
+def plain_sql(text: str, decimal: str) -> str:
+    """SQL: the DOUBLE of a number written plainly (digits, the file's decimal separator, a
+    sign, an exponent; no currency, no grouping), else NULL. With a decimal comma, 1.234 is
+    not plain: it may be a thousands group."""
     if decimal == ",":
-        return f"(CASE WHEN {is_missing_sql(text)} THEN NULL ELSE {parsed} END)"
-    return f"(CASE WHEN {is_missing_sql(text)} THEN NULL ELSE coalesce({plain}, {parsed}) END)"
+        return (f"(CASE WHEN regexp_full_match(trim({text}), '[-+]?\\d+(,\\d+)?') "
+                f"THEN TRY_CAST(replace(trim({text}), ',', '.') AS DOUBLE) END)")
+    return f"TRY_CAST(trim({text}) AS DOUBLE)"
 
 
 def is_plain_sql(text: str, decimal: str = ".") -> str:
-    """SQL: true when the text is a number written plainly: digits, at most one decimal
-    separator (the file's), a sign and an exponent; no currency, no thousands grouping."""
-    d = "\\." if decimal == "." else ","
-    return f"regexp_full_match(trim({text}), '[-+]?(\\d+{d}?\\d*|{d}\\d+)([eE][-+]?\\d+)?')"
+    """SQL: true when the text is a number written plainly (see ``plain_sql``)."""
+    return f"({plain_sql(text, decimal)} IS NOT NULL)"
 
 
 def detect_decimal(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str],

@@ -56,6 +56,8 @@ def open_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] |
                 options: ReadOptions | None = None) -> Source:
     """Create the view ``raw`` over ``source`` in ``con``; return what was read and how."""
     options = options or ReadOptions()
+    # DuckDB draws a progress bar on the terminal for long queries; custseg has its own.
+    con.execute("SET enable_progress_bar = false")
     if isinstance(source, pd.DataFrame):
         _reject_text_options(options, "a DataFrame")
         frame, notes = _named(_text_objects(source), "the DataFrame")

@@ -180,35 +180,47 @@ def _column_stats(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str
     if options.decimal is not None:
         dialect = replace(dialect, decimal=options.decimal)
     every = [c for c, kind in opened.types.items() if kind == "VARCHAR"]
-    parts = []
-    for column in every:
+    # Each cell's number, missing and plain flags are computed once (inner query), then counted
+    # (outer query), with no window over the rows so DuckDB streams in parallel. Lines of bad
+    # cells are looked up afterwards, only for the columns that have some.
+    cells, parts = [], []
+    for i, column in enumerate(every):
         text = _text(column)
-        value = number_sql(text, dialect.decimal)
+        cells.append(f"{text} AS t{i}, {number_sql(text, dialect.decimal)} AS v{i}, "
+                     f"{is_missing_sql(text)} AS m{i}, "
+                     f"{is_plain_sql(text, dialect.decimal)} AS p{i}")
         parts.append(
-            f"count(*) FILTER (WHERE NOT {is_missing_sql(text)}), count({value}), "
-            f"count(*) FILTER (WHERE {value} IS NOT NULL AND NOT "
-            f"{is_plain_sql(text, dialect.decimal)}), "
-            f"list(_row ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)} "
-            f"AND {value} IS NULL)[1:3], "
-            f"list({text} ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)} "
-            f"AND {value} IS NULL)[1:3], "
-            f"count(*) FILTER (WHERE {text} IS NOT NULL AND trim({text}) <> '' "
-            f"AND {is_missing_sql(text)})")
+            f"count(*) FILTER (WHERE NOT m{i}), count(v{i}), "
+            f"count(*) FILTER (WHERE v{i} IS NOT NULL AND NOT p{i}), "
+            f"count(*) FILTER (WHERE t{i} IS NOT NULL AND trim(t{i}) <> '' AND m{i})")
     stats: dict[str, ColumnNumbers] = {}
     tokens: dict[str, int] = {}
     if parts:
-        # _row is the frame's index label: label + 2 is the line number in the file.
-        row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT row_number() OVER () + "
-                          f"{dialect.header_row - 2} AS _row, * FROM {VIEW})").fetchone()
+        row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(cells)} "
+                          f"FROM {VIEW})").fetchone()
         assert row is not None
         for i, column in enumerate(every):
-            present, parsed, converted, lines, values, token = row[i * 6:(i + 1) * 6]
-            stats[column] = ColumnNumbers(int(present), int(parsed), int(converted),
-                                          [int(v) for v in (lines or [])],
-                                          [str(v) for v in (values or [])])
+            present, parsed, converted, token = row[i * 4:(i + 1) * 4]
+            stats[column] = ColumnNumbers(int(present), int(parsed), int(converted), [], [])
             if token:
                 tokens[column] = int(token)
+            if 0 < parsed < present:
+                stats[column].bad_lines, stats[column].bad_values = _bad_cells(
+                    con, column, dialect)
     return dialect, stats, tokens
+
+
+def _bad_cells(con: duckdb.DuckDBPyConnection, column: str,
+               dialect: Dialect) -> tuple[list[int], list[str]]:
+    """Index labels (line - 2) and texts of the first three cells of ``column`` that are
+    present but not numbers."""
+    text = _text(column)
+    rows = con.execute(f"""
+        SELECT _row, t FROM (SELECT row_number() OVER () + {dialect.header_row - 2} AS _row,
+                                    {text} AS t FROM {VIEW})
+        WHERE NOT {is_missing_sql('t')} AND {number_sql('t', dialect.decimal)} IS NULL
+        ORDER BY _row LIMIT 3""").fetchall()
+    return [int(r[0]) for r in rows], [str(r[1]) for r in rows]
 
 
 def iter_customers(source: str | os.PathLike[str], options: ReadOptions | None,
