@@ -105,10 +105,6 @@ class Dialect:
             text += f" ({', '.join(self.guessed)} detected)"
         return text
 
-    @property
-    def first_data_line(self) -> int:
-        return self.header_row + 1
-
 
 def _peek(path: Path, size: int = 4) -> bytes:
     opener: Any = gzip.open if path.suffix.lower() == ".gz" else open

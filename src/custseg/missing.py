@@ -8,19 +8,10 @@ trimming spaces and ignoring case, and counts the cells it treats as missing.
 
 from __future__ import annotations
 
-import pandas as pd
-
 MISSING_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan", "-", "#n/a", "nat")
-MISSING_HELP = "empty, NA, N/A, null, NULL, None, nan, -, #N/A"
 
 
 def is_missing_sql(expr: str) -> str:
     """A SQL condition (DuckDB and Spark) true when the text ``expr`` is missing."""
     tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in MISSING_TOKENS)
     return f"(({expr}) IS NULL OR lower(trim({expr})) IN ({tokens}))"
-
-
-def missing_mask(values: pd.Series) -> pd.Series:
-    """True where a cell is missing: NaN/None, or text equal to a missing token."""
-    text = values.astype("string").str.strip().str.lower()
-    return values.isna() | text.isin(MISSING_TOKENS).fillna(True)

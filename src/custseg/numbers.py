@@ -124,22 +124,3 @@ class ColumnNumbers:
     @property
     def numeric_share(self) -> float:
         return self.parsed / self.present if self.present else 0.0
-
-
-def column_numbers(con: duckdb.DuckDBPyConnection, relation: str, column: str,
-                   decimal: str) -> ColumnNumbers:
-    """Counts for one column of ``relation`` (which must have a ``_row`` position column)."""
-    text = f"CAST({_q(column)} AS VARCHAR)"
-    value = number_sql(text, decimal)
-    row = con.execute(f"""
-        SELECT count(*) FILTER (WHERE NOT {is_missing_sql(text)}),
-               count({value}),
-               count(*) FILTER (WHERE {value} IS NOT NULL AND NOT {is_plain_sql(text, decimal)}),
-               list(_row ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)}
-                                                 AND {value} IS NULL)[1:3],
-               list({text} ORDER BY _row) FILTER (WHERE NOT {is_missing_sql(text)}
-                                                   AND {value} IS NULL)[1:3]
-        FROM {relation}""").fetchone()
-    assert row is not None
-    return ColumnNumbers(int(row[0]), int(row[1]), int(row[2]), list(row[3] or []),
-                         [str(v) for v in (row[4] or [])])

@@ -24,6 +24,7 @@ from ..sources import Source, open_source
 from ..sql import ident as _q
 from ..sql import literal as _lit
 from .columns import ColumnMap, map_columns
+from .customers import is_number_type
 from .dates import (
     bad_dates_error,
     date_notes,
@@ -37,8 +38,6 @@ from .dates import (
 from .spec import DUCKDB, feature_names, features_sql
 
 MONEY = "DECIMAL(18,6)"
-_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
-                  "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 
 
 @dataclass
@@ -88,7 +87,7 @@ def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str,
 def _number(column: str | None, types: dict[str, str], decimal: str) -> str:
     if column is None:
         return "NULL"
-    if types[column].split("(")[0] in _NUMERIC_TYPES:
+    if is_number_type(types[column]):
         return f"CAST({_q(column)} AS {MONEY})"
     return f"TRY_CAST({number_sql(f'CAST({_q(column)} AS VARCHAR)', decimal)} AS {MONEY})"
 
@@ -98,7 +97,7 @@ def check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
     """Refuse number columns with text that is not a number; count money written as text."""
     converted: dict[str, int] = {}
     for column in (columns.quantity, columns.price, columns.amount):
-        if column is None or types[column].split("(")[0] in _NUMERIC_TYPES:
+        if column is None or is_number_type(types[column]):
             continue
         value = f"TRY_CAST({number_sql('v', decimal)} AS {MONEY})"
         bad = f"NOT {is_missing_sql('v')} AND {value} IS NULL"
