@@ -29,6 +29,10 @@ from .engines.local import Distinct, KMeansFit, Weighted, assign, distinct_rows,
 from .errors import ConfigError, DataError, param_error
 from .prep import Preparer
 from .select_k import KSelection, silhouettes, sweep
+from .stability import DEFAULT_RUNS, STABILITY_SAMPLE, Bootstrap
+from .structure import Structure, check_structure
+
+STRUCTURE_SAMPLE = 1000  # customers the structure check starts from
 
 MAX_K = 50
 MIN_SAMPLE = 100
@@ -46,6 +50,7 @@ _ALLOWED = {
     "log1p": "'none', 'auto' or a list of column names",
     "fit_sample": f"an int >= {MIN_SAMPLE}",
     "silhouette_sample": f"an int >= {MIN_SAMPLE}",
+    "stability_runs": "an int >= 0 (0 turns stability off)",
 }
 
 
@@ -96,12 +101,20 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
     silhouette_sample : int
         Customers sampled for silhouette (quadratic cost in distinct rows) when there are more
         distinct rows than this; otherwise the silhouette is exact.
+    stability_runs : int
+        Bootstrap refits judging every segment's stability (``stability``; 0 turns it off).
+        With ``k="auto"`` every k of the sweep is judged and the rule weighs it.
+
+    Attributes beyond scikit-learn's: ``stability_`` (each segment's mean bootstrap Jaccard, or
+    None), ``structure_`` (``structure.Structure``: natural groups or a continuum),
+    ``k_selection_``, ``silhouette_``, ``segment_sizes_``.
     """
 
     def __init__(
         self, k: int | str = "auto", *, k_min: int = 2, k_max: int = 10, n_init: int = 10,
         max_iter: int = 300, seed: int = 0, log1p: str | list[str] = "none",
         fit_sample: int = 20_000, silhouette_sample: int = 10_000,
+        stability_runs: int = DEFAULT_RUNS,
     ) -> None:
         self.k = k
         self.k_min = k_min
@@ -112,6 +125,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.log1p = log1p
         self.fit_sample = fit_sample
         self.silhouette_sample = silhouette_sample
+        self.stability_runs = stability_runs
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "k": [Interval(Integral, 2, MAX_K, closed="both"), StrOptions({"auto"})],
@@ -123,6 +137,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         "log1p": [StrOptions({"none", "auto"}), list, tuple],
         "fit_sample": [Interval(Integral, MIN_SAMPLE, None, closed="left")],
         "silhouette_sample": [Interval(Integral, MIN_SAMPLE, None, closed="left")],
+        "stability_runs": [Interval(Integral, 0, None, closed="left")],
     }
 
     def _check_params(self) -> None:
@@ -169,12 +184,14 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         seed = int(self.seed)
         self.k_selection_: KSelection | None
         swept: KMeansFit | None = None
+        bootstrap = self.resamples(data)
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
             fit_rows, sil_rows = self._samples(data, max(ks))
             self.k_selection_, fits = sweep(
                 fit_rows, sil_rows, ks, seed, self.n_init, self.max_iter,
-                on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None)
+                on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
+                bootstrap=bootstrap)
             k = self.k_selection_.recommended
             best = swept = fits[k]
         else:
@@ -187,7 +204,25 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         own = self._set_canonical(best.centers, data)
         self.n_iter_ = best.n_iter
         self.silhouette_ = self._silhouette(own[sil_rows.index], sil_rows, swept)
+        self.judge(data, bootstrap)
         return self
+
+    def resamples(self, data: Distinct) -> Bootstrap | None:
+        """The bootstrap resamples every k is judged on (None when ``stability_runs`` is 0):
+        drawn from an order-free sample of ``STABILITY_SAMPLE`` customers of ``data``."""
+        if not self.stability_runs:
+            return None
+        rows = data.sample(STABILITY_SAMPLE)
+        return Bootstrap(rows.X, rows.weight, int(self.stability_runs), int(self.seed))
+
+    def judge(self, data: Distinct, bootstrap: Bootstrap | None) -> None:
+        """Set ``stability_`` of the fitted segments and ``structure_`` of the customers."""
+        self.stability_: np.ndarray | None = None
+        if bootstrap is not None:
+            labels = assign(bootstrap.X, self.cluster_centers_)[0]
+            self.stability_ = bootstrap.stability(labels, self.n_clusters_)
+        rows = data.sample(STRUCTURE_SAMPLE)
+        self.structure_: Structure = check_structure(rows.X, rows.weight, int(self.seed))
 
     def _silhouette(self, labels: np.ndarray, rows: Weighted, swept: KMeansFit | None) -> float:
         """Silhouette of the final segments on the silhouette rows. When the polish left that
@@ -265,6 +300,8 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         rank[order_array] = np.arange(len(order_array))
         self.cluster_centers_ = self.cluster_centers_[order_array]
         self.segment_sizes_ = self.segment_sizes_[order_array]
+        if getattr(self, "stability_", None) is not None:
+            self.stability_ = self.stability_[order_array]
         self.labels_ = rank[self.labels_]
 
     def _prepared(self, X: Any) -> np.ndarray:

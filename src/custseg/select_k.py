@@ -1,9 +1,13 @@
 """Choosing k: sweep a range, score every partition four ways, recommend one and say why.
 
-The rule (documented in the README): take the k with the highest silhouette. A k whose silhouette
-is within ``SILHOUETTE_TOLERANCE`` of it is named in the reason as a near tie, so the user can
-choose it knowingly. Calinski-Harabasz, Davies-Bouldin and the inertia elbow are reported beside
-it, with a warning when they point elsewhere.
+The rule (documented in the README): take the k with the highest silhouette, unless one of its
+segments does not hold up in bootstrap refits (stability below ``FAIRLY_STABLE``, see
+``stability``) while a k whose every segment does has a silhouette within
+``SIMILAR_SILHOUETTE``: then the best of those. A silhouette alone rewards a partition that
+scores well once; stability asks whether the same customers would be grouped together again. A k
+whose silhouette is within ``SILHOUETTE_TOLERANCE`` of the pick is named in the reason as a near
+tie, so the user can choose it knowingly. Calinski-Harabasz, Davies-Bouldin and the inertia elbow
+are reported beside it, with a warning when they point elsewhere.
 
 (An earlier rule preferred the smallest k within the tolerance. On planted five-group data it
 picked k=4 at 0.503 over k=5 at 0.510, although inertia fell by a third from 4 to 5: the
@@ -19,10 +23,16 @@ from typing import Any
 import numpy as np
 
 from .engines.local import KMeansFit, Weighted, assign, fit_kmeans
+from .stability import Bootstrap
 
 SILHOUETTE_TOLERANCE = 0.01
 TINY_SEGMENT_SHARE = 0.02
-RULE = "highest silhouette (near ties within 0.01 are named in the reason)"
+FAIRLY_STABLE = 0.75  # Hennig's lower bound of "fairly stable" (see stability.LABELS)
+SIMILAR_SILHOUETTE = 0.05
+RULE = ("highest silhouette, unless a segment of that k is weak or unstable (bootstrap "
+        f"stability below {FAIRLY_STABLE}) and a k with every segment at least fairly stable "
+        f"has a silhouette within {SIMILAR_SILHOUETTE}: then the best of those (near ties within "
+        f"{SILHOUETTE_TOLERANCE} are named in the reason)")
 
 
 @dataclass
@@ -33,6 +43,8 @@ class KScore:
     calinski_harabasz: float
     davies_bouldin: float
     smallest_share: float
+    stability_min: float | None = None  # least stable segment's bootstrap Jaccard (None: off)
+    stability_mean: float | None = None
 
 
 @dataclass
@@ -160,13 +172,15 @@ def elbow(ks: list[int], inertias: list[float]) -> int:
 def sweep(
     fit_rows: Weighted, sil_rows: Weighted, ks: list[int], seed: int, n_init: int,
     max_iter: int, on_k: Callable[[int], None] | None = None,
+    bootstrap: Bootstrap | None = None,
 ) -> tuple[KSelection, dict[int, KMeansFit]]:
     """Fit every k on the weighted rows ``fit_rows``; return the selection and the fits.
 
     Inertia, Calinski-Harabasz, Davies-Bouldin and segment shares are those of the customers
     ``fit_rows`` stand for; silhouettes are taken on ``sil_rows``, each row assigned to its
     nearest centre of every k's fit. With every distinct row in both (no sampling), all of
-    them equal what the full data give.
+    them equal what the full data give. With a ``bootstrap``, every k's partition of its rows
+    is judged for stability too (least stable segment and mean).
     """
     fits: dict[int, KMeansFit] = {}
     for k in ks:
@@ -183,23 +197,67 @@ def sweep(
             calinski_harabasz=calinski_harabasz(fit_rows.X, labels, w),
             davies_bouldin=davies_bouldin(fit_rows.X, labels, w),
             smallest_share=float(np.bincount(labels, weights=w, minlength=k).min() / w.sum()),
+            **_stability(bootstrap, fits[k], k),
         ))
     return recommend(scores, rows_scored=fit_rows.customers), fits
 
 
+def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
+    """The k to recommend and, when stability moved it off the best silhouette, why.
+
+    Never a k with a weak or unstable segment when a k with every segment at least fairly
+    stable has a silhouette within ``SIMILAR_SILHOUETTE`` of the best: of those, the highest
+    silhouette.
+    """
+    if trusted(best):
+        return best, ""
+    steadier = [s for s in scores if trusted(s)
+                and s.silhouette >= best.silhouette - SIMILAR_SILHOUETTE]
+    if not steadier:
+        return best, ""
+    chosen = max(steadier, key=lambda s: s.silhouette)
+    assert best.stability_min is not None and chosen.stability_min is not None
+    return chosen, (
+        f"k={best.k} has the highest silhouette ({best.silhouette:.3f}) but a segment that "
+        f"does not hold up in bootstrap refits (stability {best.stability_min:.2f}, below "
+        f"{FAIRLY_STABLE}); k={chosen.k} has a similar silhouette ({chosen.silhouette:.3f}, "
+        f"within {SIMILAR_SILHOUETTE}) and every segment at least fairly stable (least "
+        f"{chosen.stability_min:.2f})")
+
+
+def _stability(bootstrap: Bootstrap | None, fit: KMeansFit, k: int) -> dict[str, float]:
+    if bootstrap is None:
+        return {}
+    per_segment = bootstrap.stability(assign(bootstrap.X, fit.centers)[0], k)
+    return {"stability_min": float(np.nanmin(per_segment)),
+            "stability_mean": float(np.nanmean(per_segment))}
+
+
+def trusted(score: KScore) -> bool:
+    """Every segment at least fairly stable (or stability not measured)."""
+    return score.stability_min is None or score.stability_min >= FAIRLY_STABLE
+
+
 def recommend(scores: list[KScore], rows_scored: int) -> KSelection:
-    chosen = max(scores, key=lambda s: s.silhouette)
+    best = max(scores, key=lambda s: s.silhouette)
+    chosen, stability_reason = _stable_choice(scores, best)
     ks = [s.k for s in scores]
     picks = {
-        "silhouette": chosen.k,
+        "silhouette": best.k,
         "calinski_harabasz": max(scores, key=lambda s: s.calinski_harabasz).k,
         "davies_bouldin": min(scores, key=lambda s: s.davies_bouldin).k,
         "elbow": elbow(ks, [s.inertia for s in scores]),
     }
     runner_up = max((s for s in scores if s.k != chosen.k), key=lambda s: s.silhouette,
                     default=None)
-    reason = f"k={chosen.k} has the highest silhouette ({chosen.silhouette:.3f}"
-    reason += f"; next best k={runner_up.k} at {runner_up.silhouette:.3f})" if runner_up else ")"
+    if stability_reason:
+        reason = stability_reason
+    else:
+        reason = f"k={chosen.k} has the highest silhouette ({chosen.silhouette:.3f}"
+        reason += (f"; next best k={runner_up.k} at {runner_up.silhouette:.3f})" if runner_up
+                   else ")")
+        if chosen.stability_min is not None:
+            reason += f"; its least stable segment scores {chosen.stability_min:.2f}"
     near = [s for s in scores if s.k != chosen.k
             and s.silhouette >= chosen.silhouette - SILHOUETTE_TOLERANCE]
     if near:
@@ -218,7 +276,12 @@ def recommend(scores: list[KScore], rows_scored: int) -> KSelection:
     if differ:
         warnings.append("the indices disagree: " + ", ".join(
             f"{labels[name]} points to k={k}" for name, k in differ.items())
-            + f"; silhouette (the rule) picks k={chosen.k}")
+            + f"; the rule picks k={chosen.k}")
+    if not trusted(chosen):
+        warnings.append(
+            f"at k={chosen.k} the least stable segment scores {chosen.stability_min:.2f} "
+            f"(below {FAIRLY_STABLE}) and no k with every segment at least fairly stable has "
+            f"a silhouette within {SIMILAR_SILHOUETTE}; treat the weak segments with care")
     if chosen.k == ks[-1] and len(ks) > 1:
         warnings.append(f"the pick is the largest k tried (k={chosen.k}); a larger --k-max may "
                         "score better")

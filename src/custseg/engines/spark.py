@@ -371,13 +371,14 @@ class Engine:
         X_prep = model.preparer_.transform(X.reset_index(drop=True))
         distinct = distinct_rows(X_prep, int(model.seed))
         n_distinct = len(distinct.X)
+        bootstrap = model.resamples(distinct)  # on a driver-side sample, as the k sweep
         if model.k == "auto":
             ks = model._k_range(len(X_prep), n_distinct)
             step("choose k")
             fit_rows, sil_rows = model._samples(distinct, max(ks))
             model.k_selection_, _ = sweep(
                 fit_rows, sil_rows, ks, int(model.seed), model.n_init, model.max_iter,
-                on_k=lambda k: step(f"k={k}"))
+                on_k=lambda k: step(f"k={k}"), bootstrap=bootstrap)
             k = model.k_selection_.recommended
         else:
             k = int(model.k)
@@ -402,6 +403,7 @@ class Engine:
         own = model._set_canonical(centers, distinct)
         model.n_iter_ = int(fitted.summary.numIter)
         model.silhouette_ = silhouettes(sil_rows.X, [own[sil_rows.index]], sil_rows.weight)[0]
+        model.judge(distinct, bootstrap)
         vectors.unpersist()
 
     # ---- outputs ------------------------------------------------------------------------
