@@ -70,23 +70,40 @@ def test_kpis_add_up(groceries_run, tmp_path):
 
 
 def _profile(**z: float) -> list[FeatureProfile]:
-    columns = {"recency": "recency_days", "frequency": "frequency", "spend": "monetary",
-               "tenure": "tenure_days", "capacity": "Annual Income (k$)",
-               "spending": "Spending Score (1-100)", "age": "Age"}
-    return [FeatureProfile(columns[k], "numeric", z=v) for k, v in z.items()]
+    """One numeric feature per keyword, with the role the playbook reads it by."""
+    columns = {"recency": ("recency_days", "recency"), "frequency": ("frequency", "frequency"),
+               "spend": ("monetary", "monetary"), "basket": ("avg_order_value", "order_value"),
+               "tenure": ("tenure_days", "tenure"), "gaps": ("mean_days_between_orders",
+                                                             "interval"),
+               "capacity": ("Annual Income (k$)", "capacity"),
+               "spending": ("Spending Score (1-100)", "monetary"), "age": ("Age", "age"),
+               "score": ("loyalty_score", "engagement"), "postcode": ("postcode", "other")}
+    return [FeatureProfile(columns[k][0], "numeric", z=v, role=columns[k][1])
+            for k, v in z.items()]
 
 
 @pytest.mark.parametrize(("z", "rule", "goal"), [
     ({"recency": 1.2, "frequency": 0.8, "spend": 0.1}, "win back valuable", "win back"),
     ({"recency": 1.2, "frequency": -0.8}, "win back", "win back (low cost)"),
+    ({"recency": 1.2, "postcode": 2.0}, "win back", "win back (low cost)"),
     ({"recency": -1.0, "tenure": -1.5}, "onboard", "activate new customers"),
     ({"recency": -0.6, "frequency": 1.5, "spend": 1.4}, "reward loyalty", "retain"),
+    # Heavy buyers on a low income are rewarded, never served "on a budget".
+    ({"frequency": 1.5, "capacity": -1.0}, "reward loyalty", "retain"),
+    ({"gaps": -1.0, "capacity": -1.0}, "reward loyalty", "retain"),
     ({"frequency": -0.9, "spend": -0.5}, "activate", "activate"),
+    ({"recency": -0.8}, "nurture recent", "grow"),
     ({"capacity": 1.0, "spending": 1.1}, "VIP", "retain"),
     ({"capacity": 1.0, "spending": -1.1}, "share of wallet", "grow share of wallet"),
     ({"capacity": -1.0, "spending": 1.1, "age": -1.0}, "loyal on a budget", "retain"),
     ({"capacity": -1.0, "spending": -1.1}, "price-led", "serve efficiently"),
+    ({"capacity": -1.0, "basket": -1.1}, "price-led", "serve efficiently"),
+    ({"spend": 0.8, "basket": -2.0}, "retain spenders", "retain"),
+    ({"spend": -0.8, "score": 2.0}, "activate low spenders", "activate"),
+    ({"capacity": 1.2, "score": -2.0}, "premium potential", "grow"),
     ({"capacity": 0.1, "spending": 0.2}, "broad", "nurture"),
+    ({"capacity": -1.0, "postcode": -2.0}, "broad", "nurture"),
+    ({"recency": 0.2, "frequency": -0.3}, "steady", "nurture"),
 ])
 def test_playbook_rules(z, rule, goal):
     play = play_for(_profile(**z))
@@ -96,9 +113,11 @@ def test_playbook_rules(z, rule, goal):
 
 
 def test_every_segment_has_a_playbook(groceries_run):
+    rules = {r.name for r in RULES} | {"fallback"}
     for segment in groceries_run[0].summary["segments"]:
         play = segment["extra"]["playbook"]
         assert play["goal"] and 2 <= len(play["actions"]) <= 4 and ":" in play["rule"]
+        assert play["rule"].split(":")[0] in rules
 
 
 def test_hash_split_is_stable_and_honours_the_share():

@@ -49,7 +49,8 @@ def test_public_api_is_exactly_all():
                "prep", "profile", "report", "schema", "score", "select_k", "features", "history",
                "align", "compare", "serve", "playbook", "affinity", "recommend", "kpis",
                "uplift", "targeting", "app",
-               "rfm", "dialect", "sources", "numbers", "missing", "outdir", "sql"}
+               "rfm", "dialect", "sources", "numbers", "missing", "outdir", "sql", "roles",
+               "stability", "structure", "kmeans_batch"}
     assert public - modules == set(custseg.__all__) - {"__version__"}
 
 

@@ -71,6 +71,8 @@ SparkMaster = Annotated[str | None, typer.Option("--spark-master", help="Spark m
                                                  "(default local[*]).")]
 SparkConf = Annotated[list[str] | None, typer.Option("--spark-conf", help="Spark setting "
                                                      "key=value; repeat for more.")]
+StabilityRuns = Annotated[int, typer.Option(
+    "--stability-runs", help="Bootstrap refits that judge each segment's stability (0: off).")]
 Transactions = Annotated[bool, typer.Option(
     "--transactions", help="INPUT is a purchase history (one row per purchase line): compute "
     "per-customer features (recency, frequency, spend...) and RFM scores first.")]
@@ -205,12 +207,17 @@ def segment(
         "names; new and vanished segments are reported.")] = None,
     engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
     delimiter: Delimiter = None, decimal: Decimal = None, sheet: Sheet = None,
-    header_row: HeaderRow = None,
+    header_row: HeaderRow = None, stability_runs: StabilityRuns = 50,
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="What a feature column means, COLUMN=ROLE (repeat for more): recency, "
+        "frequency, interval, monetary, order_value, tenure, breadth, returns, capacity, age, "
+        "engagement or other. Detected from the names if omitted.")] = None,
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
     from .outdir import check_writable
     from .pipeline import segment as run
+    from .roles import parse_role_options
 
     history = _history(transactions, customer_col, date_col, amount_col, quantity_col,
                        price_col, order_col, product_col, as_of, date_format)
@@ -218,6 +225,8 @@ def segment(
                             _read(encoding, delimiter, decimal, sheet, header_row), history)
     check_writable(out)  # a bad --out fails before the work, not after
     options["align_to"] = align_to
+    options["stability_runs"] = stability_runs
+    options["roles"] = parse_role_options(role or [])
     options.update(_engine(engine, spark_master, spark_conf))
     with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
@@ -228,16 +237,28 @@ def segment(
     s = result.summary
     table = Table(title=f"{s['k']} segments of {s['n_customers']:,} customers "
                         f"(silhouette {s['silhouette']:.3f})", title_justify="left")
-    for column in ("id", "name", "customers", "share"):
+    for column in ("id", "name", "customers", "share", "stability"):
         table.add_column(column, justify="left" if column == "name" else "right")
     for seg in s["segments"]:
-        table.add_row(str(seg["id"]), seg["name"], f"{seg['size']:,}", f"{seg['share']:.1%}")
+        table.add_row(str(seg["id"]), seg["name"], f"{seg['size']:,}", f"{seg['share']:.1%}",
+                      stability_cell(seg))
     stdout.print(table)
+    stdout.print(f"Structure: {s['structure']['verdict']}", soft_wrap=True)
     if s["input"]["dialect"]["guessed"]:
         stdout.print(f"Read as: {s['input']['read_as']}", soft_wrap=True)
     if s["k_selection"]["scores"]:
         stdout.print(f"Why k={s['k']}: {s['k_selection']['reason']}", soft_wrap=True)
     stdout.print(f"Report: {out / 'report.html'}", soft_wrap=True)
+
+
+def stability_cell(segment: dict[str, Any]) -> str:
+    if segment["stability"] is None:
+        return segment["stability_label"]
+    return f"{segment['stability']:.2f} {segment['stability_label']}"
+
+
+def _stability_figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 @app.command("choose-k")
@@ -253,6 +274,7 @@ def choose_k(
     delimiter: Delimiter = None, decimal: Decimal = None, sheet: Sheet = None,
     header_row: HeaderRow = None,
     engine: EngineOpt = "local", spark_master: SparkMaster = None, spark_conf: SparkConf = None,
+    stability_runs: StabilityRuns = 50,
 ) -> None:
     """Score every k in a range and recommend one, saying why. Writes nothing."""
     from .pipeline import segment as run
@@ -262,6 +284,7 @@ def choose_k(
     options = _data_options(input, id_col, features, "auto", k_min, k_max, seed, missing, log1p,
                             _read(encoding, delimiter, decimal, sheet, header_row), history)
     options.update(_engine(engine, spark_master, spark_conf))
+    options["stability_runs"] = stability_runs
     with progress_steps(quiet or as_json, total=5 + max(k_max - k_min, 0)) as step:
         result = run(**options, on_progress=step)
     selection = result.summary["k_selection"]
@@ -271,15 +294,21 @@ def choose_k(
     _print_warnings(result.warnings)
     table = Table(title=f"Choosing k for {result.summary['n_customers']:,} customers",
                   title_justify="left")
-    for column in ("k", "silhouette", "Calinski-Harabasz", "Davies-Bouldin", "inertia",
-                   "smallest"):
+    for column in ("k", "silhouette", "stability", "Calinski-Harabasz",
+                   "Davies-Bouldin", "inertia", "smallest"):
         table.add_column(column, justify="right")
     for row in selection["scores"]:
         mark = " *" if row["k"] == selection["recommended"] else ""
         table.add_row(f"{row['k']}{mark}", f"{row['silhouette']:.3f}",
+                      f"{_stability_figure(row['stability_min'])}/"
+                      f"{_stability_figure(row['stability_mean'])}",
                       f"{row['calinski_harabasz']:.1f}", f"{row['davies_bouldin']:.3f}",
                       f"{row['inertia']:,.1f}", f"{row['smallest_share']:.1%}")
     stdout.print(table)
+    if selection["scores"] and selection["scores"][0]["stability_min"] is not None:
+        stdout.print("stability: least stable segment / mean of all segments (bootstrap "
+                     "Jaccard; 0.85 stable, 0.75 fairly stable, 0.6 weak)", soft_wrap=True)
+    stdout.print(f"Structure: {result.summary['structure']['verdict']}", soft_wrap=True)
     stdout.print(f"Recommended k={selection['recommended']}: {selection['reason']}",
                  soft_wrap=True)
     stdout.print(f"Rule: {selection['rule']}.", soft_wrap=True)

@@ -300,8 +300,9 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         rank[order_array] = np.arange(len(order_array))
         self.cluster_centers_ = self.cluster_centers_[order_array]
         self.segment_sizes_ = self.segment_sizes_[order_array]
-        if getattr(self, "stability_", None) is not None:
-            self.stability_ = self.stability_[order_array]
+        stability = getattr(self, "stability_", None)
+        if stability is not None:
+            self.stability_ = stability[order_array]
         self.labels_ = rank[self.labels_]
 
     def _prepared(self, X: Any) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import align, history, io, schema
+from . import align, history, io, schema, stability
 from .datasets import sample_path
 from .dialect import ReadOptions
 from .errors import DataError, param_error
@@ -27,6 +27,7 @@ from .model import SegmentModel
 from .persist import dumps, model_to_dict
 from .prep import MissingReport, drop_constant, handle_missing
 from .profile import SegmentProfile, profile_segments
+from .roles import resolve_roles
 
 Progress = Callable[[str], None]
 ROW_ID = "row_number"  # id column made up when the table has none
@@ -72,6 +73,8 @@ class SegmentationResult:
     def model_dict(self) -> dict[str, Any]:
         training = {key: self.summary[key] for key in ("n_customers", "k", "seed", "inertia",
                                                          "silhouette")}
+        training["stability"] = {str(s["id"]): s["stability"] for s in self.summary["segments"]}
+        training["structure_clustered"] = self.summary["structure"]["clustered"]
         segments = [{"id": p.id, "name": p.name, "size": p.size,
                      "profile": p.to_dict()["profile"]} for p in self.profiles]
         payload = model_to_dict(self.model, segments, training, self.summary["id_column"])
@@ -171,6 +174,7 @@ def segment(
     log1p: str | list[str] | None = None, encoding: str | None = None,
     delimiter: str | None = None, decimal: str | None = None, sheet: str | None = None,
     header_row: int | None = None, n_init: int = 10, max_iter: int = 300,
+    stability_runs: int = stability.DEFAULT_RUNS, roles: dict[str, str] | None = None,
     align_to: str | os.PathLike[str] | SegmentModel | None = None,
     engine: str = "local", spark_master: str | None = None,
     spark_conf: dict[str, str] | None = None,
@@ -183,7 +187,9 @@ def segment(
     and count features (see ``history.LOG_CANDIDATES``). ``align_to`` (a model or its path)
     renumbers and renames the segments to follow an earlier run (see ``align``).
     ``encoding``, ``delimiter``, ``decimal``, ``sheet`` and ``header_row`` say how the file is
-    written where detection would guess wrong (see ``dialect``).
+    written where detection would guess wrong (see ``dialect``). ``stability_runs`` bootstrap
+    refits judge each segment (0: off; see ``stability``). ``roles`` maps feature columns to
+    roles where detection from the name is wrong (see ``roles``).
     """
     read_options = ReadOptions(encoding=encoding, delimiter=delimiter, decimal=decimal,
                                sheet=sheet, header_row=header_row)
@@ -203,13 +209,13 @@ def segment(
         fitter = spark.fit
     # Histories get their default (the skewed money/count features) once features exist.
     model = SegmentModel(k=k, k_min=k_min, k_max=k_max, seed=seed, n_init=n_init,
-                         max_iter=max_iter,
+                         max_iter=max_iter, stability_runs=stability_runs,
                          log1p=log1p if log1p is not None else "none")
     model._check_params()  # fail on bad parameters before reading a large file
     step("load")
     if not transactions:
         table = load_input(data, read_options, id_col)
-        result = _segment_table(table, model, features, missing, step, align_to, fitter)
+        result = _segment_table(table, model, features, missing, step, align_to, fitter, roles)
         if spark is not None:
             spark.finish(result)
         result.summary["kpis"] = segment_kpis(result.assignments, _names(result))
@@ -230,7 +236,7 @@ def segment(
         model.set_params(log1p=history.default_log1p(found, features))
     table = CustomerTable(found.frame, source, found.dialect, found.columns.customer,
                           [str(c) for c in found.frame.columns])
-    result = _segment_table(table, model, features, missing, step, align_to, fitter)
+    result = _segment_table(table, model, features, missing, step, align_to, fitter, roles)
     history.attach(result, found)
     if spark is not None:
         spark.finish(result)
@@ -251,7 +257,8 @@ def _fit_locally(model: SegmentModel, X: pd.DataFrame, step: Progress) -> None:
 
 def _segment_table(table: CustomerTable, model: SegmentModel, features: list[str] | None,
                    missing: str, step: Progress, align_to: SegmentModel | None = None,
-                   fitter: Fitter = _fit_locally) -> SegmentationResult:
+                   fitter: Fitter = _fit_locally,
+                   role_overrides: dict[str, str] | None = None) -> SegmentationResult:
     step("validate")
     checked, frame, roles, missing_report, notes = prepare_table(table, features, missing)
     k, seed, log1p = model.k, int(model.seed), model.log1p
@@ -267,6 +274,7 @@ def _segment_table(table: CustomerTable, model: SegmentModel, features: list[str
             raise DataError("every feature column is constant; choose columns that vary between "
                             "customers with --features")
         used = numeric + categorical
+        feature_roles = resolve_roles(used, role_overrides)  # a bad --role fails before fitting
         step("choose k" if k == "auto" else "fit")
         fitter(model, frame[used], step)
     warning_lines = [str(w.message) for w in caught]
@@ -281,7 +289,7 @@ def _segment_table(table: CustomerTable, model: SegmentModel, features: list[str
     prepared = model.preparer_.transform(frame[used])
     labels, distances = model.labels_, np.sqrt(
         ((prepared - model.cluster_centers_[model.labels_]) ** 2).sum(axis=1))
-    profiles = profile_segments(frame, prepared, labels, model.preparer_)
+    profiles = profile_segments(frame, prepared, labels, model.preparer_, feature_roles)
     if alignment is not None:
         keep_names(profiles, alignment.names)
     model.segment_names_ = [p.name for p in profiles]
@@ -295,6 +303,7 @@ def _segment_table(table: CustomerTable, model: SegmentModel, features: list[str
         assignments[column] = checked.loc[frame.index, column].to_numpy()
     summary = build_summary(table, frame, roles, used, constant, missing_report, notes,
                             model, profiles, seed, warning_lines, log1p)
+    summary["roles"] = feature_roles
     if alignment is not None:
         summary["alignment"] = alignment.summary()
     return SegmentationResult(assignments, summary, model, profiles, frame, prepared,
@@ -345,6 +354,27 @@ def build_summary(table: CustomerTable, frame: pd.DataFrame, roles: schema.Roles
             **table.quality(),
             "notes": notes,
         },
-        "segments": [p.to_dict() for p in profiles],
+        "structure": model.structure_.to_dict(),
+        "stability": stability_summary(model),
+        "segments": [{**p.to_dict(), **segment_stability(model, p.id)} for p in profiles],
         "warnings": warning_lines,
     }
+
+
+def stability_summary(model: SegmentModel) -> dict[str, Any]:
+    """How stability was measured (``stability``), or that it was not."""
+    if model.stability_ is None:
+        return {"runs": 0, "method": "not measured (stability_runs=0)"}
+    return {"runs": int(model.stability_runs), "method": stability.METHOD,
+            "customers_resampled": int(min(model.segment_sizes_.sum(),
+                                           stability.STABILITY_SAMPLE)),
+            "labels": {word: floor for floor, word in stability.LABELS}}
+
+
+def segment_stability(model: SegmentModel, segment_id: int) -> dict[str, Any]:
+    """A segment's mean bootstrap Jaccard (3 decimals) and Hennig's word for it; None and
+    "not measured" when stability is off or the segment never appeared in a resample."""
+    value = None if model.stability_ is None else float(model.stability_[segment_id])
+    if value is None or np.isnan(value):
+        return {"stability": None, "stability_label": "not measured"}
+    return {"stability": round(value, 3), "stability_label": stability.label(value)}

@@ -1,25 +1,26 @@
 """The campaign playbook: for each segment a goal and concrete actions, by documented rules.
 
-A segment's features are read by their role (recognised from the column name: income = capacity,
-spend/monetary = spend, recency, frequency, tenure, age) and their z-score against all customers.
-"High" means z >= 0.5, "low" z <= -0.5 (the same bands as the names). Rules are tried in order;
-the first whose condition holds fires, and the playbook records which one. The README has the
-table.
+A segment is read through its features' roles (``roles``), never their column names. The evidence
+for a role is the mean z-score, against all customers, of the segment's numeric features with that
+role: recency, frequency, tenure, capacity (income) and age as they are; spend is the ``monetary``
+features, or the ``order_value`` ones when the table has no monetary feature; frequency falls back
+to the ``interval`` features, sign flipped, when there is no frequency feature. "High" means
+z >= ``NOTABLE_Z``, "low" z <= -``NOTABLE_Z`` (the bands of the names). Engagement and ``other``
+features never fire a rule; age only picks a channel. Rules are tried in order; the first whose
+condition holds fires, and the playbook records which one. docs/roles.md has the table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .profile import FeatureProfile
+from .roles import NOTABLE_Z, FeatureProfile, term
 
-NOTABLE_Z = 0.5
-Roles = dict[str, float | None]
+Evidence = dict[str, float | None]  # spend, capacity, recency, frequency, tenure, age -> mean z
 
 
 def _high(z: float | None) -> bool:
@@ -34,7 +35,7 @@ def _low(z: float | None) -> bool:
 class Rule:
     name: str
     condition: str
-    test: Callable[[Roles], bool]
+    test: Callable[[Evidence], bool]
     goal: str
     actions: tuple[str, ...]
 
@@ -64,7 +65,7 @@ RULES = [
          lambda r: _low(r["frequency"]) and not _high(r["spend"]), "activate",
          ("A time-limited incentive to come back within two weeks.",
           "Reminders of products they have not tried, chosen from their segment's favourites.")),
-    Rule("nurture recent", "recency low",
+    Rule("nurture recent", "recency low, no spend or capacity feature",
          lambda r: _low(r["recency"]) and r["spend"] is None and r["capacity"] is None,
          "grow", ("Recommend next purchases while they are engaged.",
                   "Invite them to the loyalty programme.")),
@@ -92,11 +93,15 @@ RULES = [
     Rule("activate low spenders", "spend low",
          lambda r: _low(r["spend"]), "activate",
          ("A time-limited incentive.", "Reminders of what they have not tried yet.")),
-    Rule("broad", "spend or capacity known, nothing notable",
+    Rule("premium potential", "capacity high, no spend feature",
+         lambda r: _high(r["capacity"]) and r["spend"] is None, "grow",
+         ("Showcase premium ranges and new lines with personalised offers.",
+          "Test one premium offer against a control group before investing more.")),
+    Rule("broad", "spend or capacity known, no rule above fired",
          lambda r: r["spend"] is not None or r["capacity"] is not None, "nurture",
          ("Broad campaigns with cross-sell suggestions.",
           "Test offers that move them into a higher-value segment.")),
-    Rule("steady", "recency or frequency known, nothing notable",
+    Rule("steady", "recency or frequency known, no rule above fired",
          lambda r: r["recency"] is not None or r["frequency"] is not None, "nurture",
          ("A regular newsletter featuring what their segment buys most.",
           "Cross-sell offers to raise basket size.")),
@@ -113,26 +118,29 @@ class Play:
         return asdict(self)
 
 
-def roles_of(items: list[FeatureProfile]) -> Roles:
-    from .profile import role
+def evidence(items: list[FeatureProfile]) -> Evidence:
+    """The mean z-score per role the rules read; None where the segment has no such feature."""
 
-    def mean_z(wanted: str) -> float | None:
-        values = [f.z for f in items if f.kind == "numeric" and role(f.feature) == wanted]
+    def mean_z(role: str) -> float | None:
+        values = [f.z for f in items if f.kind == "numeric" and f.role == role]
         return float(np.mean(values)) if values else None
 
-    roles: Roles = {name: mean_z(name) for name in
-                    ("spend", "capacity", "age", "recency", "frequency")}
-    roles["tenure"] = next((f.z for f in items if f.feature == "tenure_days"), None)
-    return roles
+    found: Evidence = {role: mean_z(role) for role in
+                       ("capacity", "age", "recency", "frequency", "tenure")}
+    # Total spend is what the spend rules mean; a basket value stands in only without it.
+    monetary = mean_z("monetary")
+    found["spend"] = monetary if monetary is not None else mean_z("order_value")
+    if found["frequency"] is None:
+        interval = mean_z("interval")  # long gaps between orders = infrequent
+        found["frequency"] = None if interval is None else -interval
+    return found
 
 
 def play_for(items: list[FeatureProfile]) -> Play:
     """The first rule that fires for a segment, with its goal and actions."""
-    from .profile import term
-
-    roles = roles_of(items)
+    found = evidence(items)
     for rule in RULES:
-        if rule.test(roles):
+        if rule.test(found):
             play = Play(rule.goal, list(rule.actions), f"{rule.name}: {rule.condition}")
             break
     else:
@@ -140,8 +148,9 @@ def play_for(items: list[FeatureProfile]) -> Play:
         play = Play("test and learn", [
             f"Build the message around what sets them apart ({term(top)}).",
             "Test it against a control group (custseg export --holdout)."],
-            "fallback: no recognised role (spend, capacity, recency, frequency, tenure)")
-    if _high(roles["age"]) or _low(roles["age"]):
-        play.actions.append("Reach them through email and in-store service." if _high(roles["age"])
+            "fallback: no role the rules read (monetary, order_value, capacity, recency, "
+            "frequency, interval, tenure)")
+    if _high(found["age"]) or _low(found["age"]):
+        play.actions.append("Reach them through email and in-store service." if _high(found["age"])
                             else "Reach them through mobile and social channels.")
     return play

@@ -26,6 +26,9 @@ from .kmeans_batch import fit_batch
 DEFAULT_RUNS = 50
 STABILITY_SAMPLE = 2000  # customers the resamples are drawn from on larger tables
 REFIT_RESTARTS = 3  # k-means++ restarts per refit (clusterboot's kmeansCBI default is 1)
+METHOD = ("bootstrap as in Hennig's clusterboot (R package fpc): refit K-means on resamples of "
+          "the customers, each drawn customer once; a segment's stability is its mean Jaccard "
+          "similarity with the most similar segment of each refit")
 # Hennig's thresholds, highest first: (lowest mean Jaccard, label).
 LABELS = ((0.85, "stable"), (0.75, "fairly stable"), (0.6, "weak"), (0.0, "unstable"))
 
