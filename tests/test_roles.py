@@ -151,3 +151,35 @@ def test_profile_and_playbook_import_no_cycle():
             imported.update(alias.name for alias in node.names)
     assert not any(name.split(".")[-1] == "profile" for name in imported)
     assert "roles" in imported
+
+
+def test_role_overrides_reach_names_plays_and_the_summary():
+    features = ["Annual Income (k$)", "Spending Score (1-100)"]
+    detected = custseg.segment(None, features=features, k=5, seed=0).summary
+    assert detected["roles"] == {"Annual Income (k$)": "capacity",
+                                 "Spending Score (1-100)": "monetary"}
+    assert "VIP: spend high and capacity high" in [
+        s["extra"]["playbook"]["rule"] for s in detected["segments"]]
+    neutral = custseg.segment(None, features=features, k=5, seed=0,
+                              roles={"spending score (1-100)": "other"}).summary
+    assert neutral["roles"]["Spending Score (1-100)"] == "other"
+    rules = [s["extra"]["playbook"]["rule"] for s in neutral["segments"]]
+    # Without a spend feature no income-and-spend rule can fire.
+    assert not any(r.split(":")[0] in ("VIP", "share of wallet", "loyal on a budget",
+                                       "price-led") for r in rules)
+    assert [s["id"] for s in neutral["segments"]] == [s["id"] for s in detected["segments"]]
+
+
+@pytest.mark.parametrize(("option", "words"), [
+    ("Age=loyalty", "role 'loyalty'"),
+    ("Postcode=age", "'Postcode'"),
+    ("Age", "COLUMN=ROLE"),
+])
+def test_cli_refuses_a_bad_role(option, words, capsys, tmp_path):
+    from custseg.cli import main
+
+    out = tmp_path / "out"
+    assert main(["segment", "--role", option, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("custseg: error:") and words in err and "\n" not in err
+    assert not out.exists()
