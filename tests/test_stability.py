@@ -1,4 +1,4 @@
-"""Segments you can trust: bootstrap stability, the structure check and the k rule that uses them."""
+"""Segments you can trust: bootstrap stability, the structure check and the k rule using them."""
 
 from __future__ import annotations
 

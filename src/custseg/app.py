@@ -154,6 +154,29 @@ def quality_section(result: custseg.SegmentationResult) -> None:
             st.write(f"Not used: {column} ({why})")
 
 
+def structure_section(result: custseg.SegmentationResult) -> None:
+    """Natural groups or a continuum: how to read every segment that follows."""
+    structure = result.summary.get("structure")
+    if not structure:
+        return
+    figures = structure["figures"]
+    if structure["clustered"]:
+        st.info(f"**Natural groups.** {structure['verdict']}", icon=":material/bubble_chart:")
+    else:  # not an error: a continuum still cuts into useful ranges, the borders are drawn
+        st.warning(f"**A continuum, not natural groups.** {structure['verdict']}",
+                   icon=":material/linear_scale:")
+    st.caption(f"Method: {structure['method']}. Best k={figures['best_k']}, gap gain over k=1 "
+               f"{figures['gain_over_k1']:+.3f} ({figures['customers_checked']:,} customers "
+               "checked).")
+
+
+def stability_text(segment: dict[str, Any]) -> str:
+    """ "stable (0.96)", or "not measured"."""
+    if segment.get("stability") is None:
+        return str(segment.get("stability_label", "not measured"))
+    return f"{segment['stability_label']} ({segment['stability']:.2f})"
+
+
 def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
     st.header("2. How many segments")
     selection = result.summary["k_selection"]
@@ -162,7 +185,20 @@ def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
         st.caption(f"Note: {warning}")
     if selection["scores"]:
         st.image(_image(charts.k_selection_chart(selection["scores"], selection["recommended"])))
-        st.dataframe(pd.DataFrame(selection["scores"]).set_index("k"), width="stretch")
+        scores = pd.DataFrame(selection["scores"]).set_index("k")
+        stability = ["stability_min", "stability_mean"]
+        if set(stability) <= set(scores.columns) and scores[stability].notna().any().any():
+            # next to the silhouette: the rule reads the two together
+            rest = [c for c in scores.columns if c not in ("silhouette", *stability)]
+            scores = scores[["silhouette", *stability, *rest]].rename(columns={
+                "stability_min": "stability (least stable segment)",
+                "stability_mean": "stability (mean)"})
+            st.caption("Stability: mean Jaccard similarity of a segment with its best match over "
+                       f"{result.summary['stability']['runs']} bootstrap refits (Hennig's "
+                       "clusterboot); 0.75 and above is at least fairly stable.")
+        else:
+            scores = scores.drop(columns=stability, errors="ignore")
+        st.dataframe(scores, width="stretch")
     # Keyed by the data and options: new data starts again from its recommendation.
     return int(st.number_input("Number of segments (k)", min_value=2, max_value=50,
                                value=int(selection["recommended"]), step=1,
@@ -202,11 +238,26 @@ def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
                         "deviations); numbers are segment averages.")
     kpis = {k["segment"]: k for k in result.summary.get("kpis", [])}
     products = result.summary.get("products", {}).get("top_by_segment", {})
+    stability = {s["id"]: s for s in result.summary.get("segments", [])}
+    runs = result.summary.get("stability", {}).get("runs", 0)
     for profile in result.profiles:
-        with st.expander(f"Segment {profile.id}: {profile.name} ({profile.size:,} customers)"):
+        segment = stability.get(profile.id, {})
+        value = segment.get("stability")
+        shown = ("stability not measured" if value is None
+                 else f"{segment['stability_label']} {value:.2f}")
+        with st.expander(f"Segment {profile.id}: {profile.name} ({profile.size:,} customers; "
+                         f"{shown})"):
             st.text_input("Name", value=profile.name, key=f"name_{run_key}_{profile.id}",
                           help="Edit the name; downloads and the report use it.")
             st.write(profile.description)
+            if value is not None:
+                why = (f"mean Jaccard similarity with its best match over {runs} bootstrap "
+                       "refits; Hennig: 0.85 and above stable, 0.75 fairly stable, 0.6 weak, "
+                       "below 0.6 unstable")
+            else:
+                why = ("stability is off (stability_runs=0)" if not runs
+                       else "too small to appear in the resamples")
+            st.markdown(f"**Stability: {stability_text(segment)}** ({why})")
             figures = {k: v for k, v in kpis.get(profile.id, {}).items()
                        if k not in ("segment", "name")}
             st.dataframe(pd.DataFrame([figures]), hide_index=True)
@@ -266,6 +317,7 @@ def main() -> None:
         path, options = picked
         base = json.dumps({**options, "k": "auto"}, sort_keys=True)
         result = _segment(path, base)
+        structure_section(result)
         quality_section(result)
         data_key = _key(f"{path}{base}")
         k = choose_k_section(result, data_key)

@@ -80,6 +80,10 @@ def test_upload_pick_k_download_and_recover(page, tmp_path):
     labels = _wait_for_segments(page, 5)
     sizes = [int(label.rsplit("(", 1)[1].split()[0].replace(",", "")) for label in labels]
     assert sizes == [p.size for p in expected.profiles]
+    page.locator('[data-testid="stAlert"]').filter(
+        has_text=expected.summary["structure"]["verdict"]).wait_for()
+    for label, segment in zip(labels, expected.summary["segments"], strict=True):
+        assert f"{segment['stability_label']} {segment['stability']:.2f}" in label
     page.screenshot(path=str(SHOTS / "2-five-segments.png"), full_page=True)
     page.locator('[data-testid="stExpander"] summary').filter(has_text="Segment 0").click()
     page.get_by_text("3. The segments").scroll_into_view_if_needed()

@@ -38,9 +38,12 @@ def test_report_renders_every_chart_offline(browser, tmp_path, features):
     page.on("request", lambda req: requests.append(req.url))
     page.goto((out / "report.html").as_uri())
     page.wait_for_load_state("load")
-    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile"):
+    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile", "chart-stability"):
         width = page.eval_on_selector(f"#{chart}", "img => img.complete && img.naturalWidth")
         assert width and width > 300, chart
+    assert page.locator("#chart-stability").is_visible()
+    structure = page.locator("#structure")
+    assert structure.is_visible() and "natural groups" in structure.inner_text()
     segments = page.locator("section.segment")
     assert segments.count() == len(custseg.segment(features=features).profiles)
     assert "Playbook:" in segments.first.inner_text()

@@ -78,6 +78,14 @@ def render_report(result: SegmentationResult) -> str:
     kpi_img = charts.kpi_chart(kpis) if kpis else None
     affinity = result.extra_tables.get("affinity.csv")
     monthly = result.extra_tables.get("monthly_sales.csv")
+    stability = summary.get("stability") or {"runs": 0}
+    by_segment = {seg["id"]: seg for seg in summary.get("segments", [])}
+    stability_values = [by_segment.get(p.id, {}).get("stability") for p in result.profiles]
+    stability_img = (charts.stability_chart(
+        names, stability_values,
+        [by_segment.get(p.id, {}).get("stability_label", "not measured")
+         for p in result.profiles])
+        if stability.get("runs") else None)
     affinity_img = (charts.affinity_chart(affinity, by_id)
                     if affinity is not None and len(affinity) else None)
     monthly_img = (charts.monthly_chart(monthly, by_id)
@@ -94,7 +102,31 @@ def render_report(result: SegmentationResult) -> str:
                         for _, part in affinity.groupby("segment")}
                        if affinity is not None else {}),
         rfm_names=[n for n in RFM_NAMES if n in summary.get("rfm", {}).get("counts", {})],
+        structure=summary.get("structure"), stability=stability, stability_img=stability_img,
+        segment_stability={p.id: _stability_text(by_segment.get(p.id, {}))
+                           for p in result.profiles},
+        k_stability=any(r.get("stability_min") is not None for r in selection["scores"]),
+        roles=role_rows(summary),
     )
+
+
+def role_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(feature, role, what the role means) for every feature used."""
+    try:  # imported here: the roles vocabulary is optional for rendering
+        from ..roles import ROLES as descriptions
+    except ImportError:
+        descriptions = {}
+    roles = summary.get("roles") or {}
+    features = [f for f in summary["features"] if f in roles]
+    features += [f for f in roles if f not in features]
+    return [(f, roles[f], descriptions.get(roles[f], "")) for f in features]
+
+
+def _stability_text(segment: dict[str, Any]) -> str:
+    """"stable (0.96)", or "not measured"."""
+    value = segment.get("stability")
+    label = segment.get("stability_label", "not measured")
+    return label if value is None else f"{label} ({value:.2f})"
 
 
 def _annotation(feature: Any) -> str:

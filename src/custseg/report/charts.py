@@ -29,25 +29,101 @@ def to_data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+# Hennig's bands for a segment's mean bootstrap Jaccard (custseg.stability.LABELS), drawn on the
+# stability charts: (lower edge, upper edge, word, shade).
+STABILITY_BANDS = ((0.0, 0.6, "unstable", "#f6d5d0"), (0.6, 0.75, "weak", "#fbe8c8"),
+                   (0.75, 0.85, "fairly stable", "#e6f0d2"), (0.85, 1.0, "stable", "#cfe8cf"))
+
+
 def k_selection_chart(scores: list[dict[str, Any]], chosen: int) -> str:
+    """The quality indices for each k, chosen k marked; a stability panel (least stable segment
+    and mean) under them when the scores carry bootstrap stability."""
     ks = [s["k"] for s in scores]
     panels = [("silhouette", "Silhouette (higher is better)"),
               ("calinski_harabasz", "Calinski-Harabasz (higher is better)"),
               ("davies_bouldin", "Davies-Bouldin (lower is better)"),
               ("inertia", "Inertia (look for the elbow)")]
-    fig, axes = plt.subplots(2, 2, figsize=(9, 5.5))
-    for ax, (key, title) in zip(axes.flat, panels, strict=True):
+    stable = any(s.get("stability_min") is not None for s in scores)
+    fig = plt.figure(figsize=(9, 8.3 if stable else 5.5))
+    grid = fig.add_gridspec(3 if stable else 2, 2)
+    axes = [fig.add_subplot(grid[i // 2, i % 2]) for i in range(4)]
+    for ax, (key, title) in zip(axes, panels, strict=True):
         values = [s[key] for s in scores]
         ax.plot(ks, values, marker="o", color="#4477aa")
-        ax.axvline(chosen, color="#cc3311", linestyle="--", linewidth=1)
-        ax.plot([chosen], [values[ks.index(chosen)]], marker="o", markersize=10,
-                color="#cc3311", label=f"chosen k={chosen}")
+        _mark_chosen(ax, ks, values, chosen)
         ax.set_title(title, fontsize=10)
+    axes[0].legend(fontsize=8)
+    if stable:
+        ax = fig.add_subplot(grid[2, :])
+        least = [_nan(s.get("stability_min")) for s in scores]
+        mean = [_nan(s.get("stability_mean")) for s in scores]
+        ax.plot(ks, mean, marker="o", color="#88aadd", linestyle="--",
+                label="mean of the segments")
+        ax.plot(ks, least, marker="o", color="#4477aa", label="least stable segment")
+        ax.axhline(0.75, color="#228833", linewidth=1, linestyle=":",
+                   label="0.75: fairly stable or better")
+        _mark_chosen(ax, ks, least, chosen)
+        ax.set_ylim(0, 1.05)
+        ax.set_title("Bootstrap stability of the segments (higher is better)", fontsize=10)
+        ax.legend(fontsize=8, loc="lower left")
+        axes.append(ax)
+    for ax in axes:
         ax.set_xticks(ks)
         ax.set_xlabel("k (number of segments)", fontsize=8)
-    axes.flat[0].legend(fontsize=8)
     # A fixed layout: tight_layout measures every label and costs a third of this chart's time.
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.09, top=0.94, wspace=0.25, hspace=0.45)
+    if stable:
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.06, top=0.96, wspace=0.25,
+                            hspace=0.5)
+    else:
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.09, top=0.94, wspace=0.25,
+                            hspace=0.45)
+    return to_data_uri(fig)
+
+
+def _mark_chosen(ax: Any, ks: list[int], values: list[float], chosen: int) -> None:
+    ax.axvline(chosen, color="#cc3311", linestyle="--", linewidth=1)
+    if chosen in ks:
+        ax.plot([chosen], [values[ks.index(chosen)]], marker="o", markersize=10,
+                color="#cc3311", label=f"chosen k={chosen}")
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def stability_chart(names: list[str], values: list[float | None], labels: list[str]) -> str:
+    """Each segment's bootstrap stability on 0..1 over Hennig's bands; segments without a value
+    are written "not measured"."""
+    inches = 0.45 * len(names)
+    top, bottom = 0.5, 0.55  # inches above (band names) and below (axis label) the bars
+    height = inches + top + bottom
+    fig, ax = plt.subplots(figsize=(8, height))
+    # A fixed layout (no tight_layout); long names and the figures right of a bar near 1 are
+    # kept by to_data_uri's tight bounding box.
+    fig.subplots_adjust(left=0.3, right=0.84, bottom=bottom / height, top=1 - top / height)
+    for low, high, word, shade in STABILITY_BANDS:
+        ax.axvspan(low, high, color=shade, zorder=0)
+        ax.text((low + high) / 2, 1.01, word.replace(" ", "\n"),
+                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7,
+                color="#444", linespacing=1.0)
+    for edge in (0.6, 0.75, 0.85):
+        ax.axvline(edge, color="#777", linewidth=0.8, linestyle="--", zorder=1)
+    positions = np.arange(len(names))[::-1]
+    for i, (position, value, word) in enumerate(zip(positions, values, labels, strict=True)):
+        if value is None:
+            ax.text(0.01, position, "not measured", va="center", fontsize=8, color="#555",
+                    style="italic")
+            continue
+        ax.barh(position, value, 0.6, color=colour(i), zorder=2)
+        ax.text(value + 0.01, position, f"{word} ({value:.2f})", va="center", fontsize=8,
+                zorder=3)
+    ax.set_yticks(positions, [f"{i}: {n}" for i, n in enumerate(names)], fontsize=8)
+    ax.set_ylim(-0.6, len(names) - 0.4)
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.75, 0.85, 1.0])
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("mean Jaccard similarity with the segment's best match in each refit",
+                  fontsize=8)
     return to_data_uri(fig)
 
 

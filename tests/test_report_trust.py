@@ -1,0 +1,182 @@
+"""The report tells the analyst how far to trust the segments (issue 11): the structure verdict,
+each segment's bootstrap stability, stability per k, and what each feature means. No browser."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custseg
+from custseg.report import render_report
+
+
+def _element(page: str, tag: str, element_id: str) -> str:
+    """The inner HTML of the ``<tag id=element_id ...>`` element (no nested ``tag`` inside)."""
+    match = re.search(rf'<{tag}\b[^>]*\bid="{element_id}"[^>]*>(.*?)</{tag}>', page, re.S)
+    assert match, f"no <{tag} id={element_id}>"
+    return match.group(1)
+
+
+def _opening_tag(page: str, element_id: str) -> str:
+    match = re.search(rf'<[a-z0-9]+\b[^>]*\bid="{element_id}"[^>]*>', page)
+    assert match, element_id
+    return match.group(0)
+
+
+def _png_size(page: str, element_id: str) -> tuple[int, int]:
+    src = re.search(r'src="([^"]+)"', _opening_tag(page, element_id))
+    assert src and src.group(1).startswith("data:image/png;base64,")
+    png = base64.b64decode(src.group(1).split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+@pytest.fixture(scope="module")
+def mall():
+    result = custseg.segment(None, k=6, seed=0)
+    return result, render_report(result)
+
+
+@pytest.fixture(scope="module")
+def mall_auto():
+    result = custseg.segment(None, seed=0)
+    return result, render_report(result)
+
+
+@pytest.fixture(scope="module")
+def mall_no_stability():
+    result = custseg.segment(None, seed=0, stability_runs=0)
+    return result, render_report(result)
+
+
+def test_structure_box_comes_first_with_verdict_explanation_and_figures(mall):
+    result, page = mall
+    structure = result.summary["structure"]
+    assert structure["clustered"]
+    assert 'class="structure clustered"' in _opening_tag(page, "structure")
+    box = _text(_element(page, "div", "structure"))
+    assert structure["verdict"] in box
+    assert "segments follow real gaps" in box
+    assert "continuum" not in box
+    figures = structure["figures"]
+    assert structure["method"] in box
+    assert f"best k={figures['best_k']}" in box
+    assert f"{figures['gain_over_k1']:+.3f}" in box
+    # right after the headline figures, before the data section
+    assert page.index('class="figures"') < page.index('id="structure"') < page.index('id="data"')
+
+
+def test_every_segment_card_shows_its_stability_word_and_figure(mall):
+    result, page = mall
+    segments = result.summary["segments"]
+    assert len(segments) == 6
+    for segment in segments:
+        card = _text(_element(page, "section", f"segment-{segment['id']}"))
+        assert segment["stability"] is not None
+        expected = f"{segment['stability_label']} ({segment['stability']:.2f})"
+        assert f"Stability: {expected}" in card, card[:200]
+
+
+def test_stability_section_has_the_chart_and_explains_the_number(mall):
+    result, page = mall
+    width, height = _png_size(page, "chart-stability")
+    assert width > 300 and height > 100
+    section = page[page.index('id="stability"'):page.index('id="segments"')]
+    text = _text(section)
+    runs = result.summary["stability"]["runs"]
+    assert runs == 50
+    assert f"{runs} bootstrap runs" in text
+    assert "Hennig" in text and "clusterboot" in text and "Jaccard" in text
+    for threshold in ("0.85", "0.75", "0.60"):
+        assert threshold in text
+    assert "not measured for this run" not in page
+
+
+def test_roles_table_lists_every_feature_with_its_role_and_meaning(mall):
+    from custseg.roles import ROLES
+
+    result, page = mall
+    roles = result.summary["roles"]
+    table = _element(page, "div", "roles")
+    assert "What each feature means" in table
+    rows = re.findall(r"<tr><td><code>(.*?)</code></td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    found = {html.unescape(f): (r, html.unescape(d)) for f, r, d in rows}
+    assert set(result.summary["features"]) <= set(found)
+    for feature, role in roles.items():
+        assert found[feature] == (role, ROLES[role])
+
+
+def test_roles_table_still_renders_without_the_role_descriptions(mall, monkeypatch):
+    import custseg.roles
+
+    result, _ = mall
+    monkeypatch.delattr(custseg.roles, "ROLES")
+    table = _element(render_report(result), "div", "roles")
+    for feature, role in result.summary["roles"].items():
+        assert f"<td><code>{html.escape(feature)}</code></td><td>{role}</td><td></td>" in table
+
+
+def test_k_table_and_chart_carry_stability_when_k_is_chosen(mall_auto, mall_no_stability):
+    result, page = mall_auto
+    selection = result.summary["k_selection"]
+    assert selection["scores"]
+    section = page[page.index('id="choose-k"'):page.index('id="map"')]
+    assert "<th>stability (least / mean)</th>" in section
+    for row in selection["scores"]:
+        assert f"{row['stability_min']:.2f} / {row['stability_mean']:.2f}" in section
+    chosen = re.search(r'<tr class="chosen">(.*?)</tr>', section, re.S)
+    assert chosen and f"<td>{result.summary['k']} (chosen)</td>" in chosen.group(1)
+    assert html.escape(selection["rule"]) in section
+    assert html.escape(selection["reason"]) in section
+    # the stability panel makes the k chart taller than the same chart without stability
+    _, with_panel = _png_size(page, "chart-k")
+    _, without_panel = _png_size(mall_no_stability[1], "chart-k")
+    assert with_panel > without_panel * 1.3
+
+
+def test_without_stability_the_report_says_so_and_draws_no_stability_chart(mall_no_stability):
+    result, page = mall_no_stability
+    assert result.summary["stability"]["runs"] == 0
+    assert 'id="stability"' in page
+    assert "Stability was not measured for this run" in page
+    assert 'id="chart-stability"' not in page
+    assert "stability (least / mean)" not in page
+    for segment in result.summary["segments"]:
+        card = _text(_element(page, "section", f"segment-{segment['id']}"))
+        assert "Stability: not measured" in card
+
+
+def test_a_single_gaussian_cloud_reads_as_a_continuum(tmp_path):
+    rng = np.random.default_rng(7)
+    cloud = pd.DataFrame(rng.normal(size=(600, 3)), columns=["spend", "visits", "tenure_days"])
+    cloud.insert(0, "customer_id", range(1, 601))
+    path = tmp_path / "cloud.csv"
+    cloud.to_csv(path, index=False)
+    result = custseg.segment(str(path), k=4, seed=0)
+    assert not result.summary["structure"]["clustered"]
+    page = render_report(result)
+    assert 'class="structure continuum"' in _opening_tag(page, "structure")
+    box = _text(_element(page, "div", "structure"))
+    assert "A continuum: segments still cut it into useful ranges for targeting" in box
+    assert "borders are drawn, not found" in box
+    assert "segments follow real gaps" not in box
+    assert result.summary["structure"]["verdict"] in box
+
+
+def test_report_ids_are_unique_and_images_are_embedded(mall):
+    _, page = mall
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert {"structure", "stability", "chart-stability", "roles"} <= set(ids)
+    assert all(src.startswith("data:") for src in re.findall(r'<img[^>]*src="([^"]+)"', page))
