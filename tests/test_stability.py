@@ -82,6 +82,19 @@ def test_planted_groups_are_clustered(tmp_path):
     assert summary["structure"]["clustered"] is True
     assert summary["k"] == 5
     assert min(s["stability"] for s in summary["segments"]) >= 0.85
+    # 3,000 distinct customers: resampled from an order-free sample of 2,000.
+    assert summary["stability"]["customers_resampled"] == 2000
+
+
+def test_few_distinct_rows_are_resampled_whole(tmp_path):
+    # 125 possible answers: every distinct row with its full count, however many customers.
+    from custseg.datasets.synthetic import survey_scores
+
+    survey, _ = survey_scores(6000, seed=0)
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    summary = custseg.segment(tmp_path / "survey.csv", k=4, seed=0).summary
+    assert summary["stability"]["customers_resampled"] == 6000
+    assert all(s["stability_label"] == "stable" for s in summary["segments"])
 
 
 def test_structure_figures_are_the_gap_statistic():

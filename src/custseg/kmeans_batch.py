@@ -5,8 +5,9 @@ reference data sets: hundreds of fits of a few thousand rows each. Calling sciki
 fit costs more in call overhead and thread start-up than in arithmetic at that size, so these fits
 run side by side as arrays: replicate r has its own weights over the rows (a bootstrap drawing
 counts) and optionally its own rows (a reference data set). k-means++ seeding (one candidate per
-step) then Lloyd iterations until no label changes, as in any K-means; each fit is repeated
-``n_init`` times and the lowest inertia kept.
+step), then Lloyd iterations until the centres move less than scikit-learn's tolerance (a
+replicate that has converged drops out of the arrays); each fit is repeated ``n_init`` times and
+the lowest inertia kept.
 """
 
 from __future__ import annotations

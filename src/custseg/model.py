@@ -218,9 +218,10 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def judge(self, data: Distinct, bootstrap: Bootstrap | None) -> None:
         """Set ``stability_`` of the fitted segments and ``structure_`` of the customers."""
         self.stability_: np.ndarray | None = None
+        self.stability_customers_ = 0  # customers the resamples were drawn from
         if bootstrap is not None:
-            labels = assign(bootstrap.X, self.cluster_centers_)[0]
-            self.stability_ = bootstrap.stability(labels, self.n_clusters_)
+            self.stability_ = bootstrap.judge(self.cluster_centers_)
+            self.stability_customers_ = bootstrap.customers
         rows = data.sample(STRUCTURE_SAMPLE)
         self.structure_: Structure = check_structure(rows.X, rows.weight, int(self.seed))
 

@@ -366,8 +366,7 @@ def stability_summary(model: SegmentModel) -> dict[str, Any]:
     if model.stability_ is None:
         return {"runs": 0, "method": "not measured (stability_runs=0)"}
     return {"runs": int(model.stability_runs), "method": stability.METHOD,
-            "customers_resampled": int(min(model.segment_sizes_.sum(),
-                                           stability.STABILITY_SAMPLE)),
+            "customers_resampled": int(model.stability_customers_),
             "labels": {word: floor for floor, word in stability.LABELS}}
 
 

@@ -197,7 +197,7 @@ def sweep(
             calinski_harabasz=calinski_harabasz(fit_rows.X, labels, w),
             davies_bouldin=davies_bouldin(fit_rows.X, labels, w),
             smallest_share=float(np.bincount(labels, weights=w, minlength=k).min() / w.sum()),
-            **_stability(bootstrap, fits[k], k),
+            **_stability(bootstrap, fits[k]),
         ))
     return recommend(scores, rows_scored=fit_rows.customers), fits
 
@@ -225,10 +225,10 @@ def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
         f"{chosen.stability_min:.2f})")
 
 
-def _stability(bootstrap: Bootstrap | None, fit: KMeansFit, k: int) -> dict[str, float]:
+def _stability(bootstrap: Bootstrap | None, fit: KMeansFit) -> dict[str, float]:
     if bootstrap is None:
         return {}
-    per_segment = bootstrap.stability(assign(bootstrap.X, fit.centers)[0], k)
+    per_segment = bootstrap.judge(fit.centers)
     return {"stability_min": float(np.nanmin(per_segment)),
             "stability_mean": float(np.nanmean(per_segment))}
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .engines.local import assign
 from .kmeans_batch import fit_batch
 
 DEFAULT_RUNS = 50
@@ -57,9 +58,8 @@ class Bootstrap:
 
     def __init__(self, X: np.ndarray, counts: np.ndarray, runs: int, seed: int) -> None:
         self.X = X
-        self.runs = runs
         self.seed = seed
-        self.customers = int(counts.sum())
+        self.customers = int(counts.sum())  # customers the resamples are drawn from
         self.weights = resample_weights(counts, runs, np.random.default_rng(seed))
         self._refits: dict[int, np.ndarray] = {}
 
@@ -75,6 +75,11 @@ class Bootstrap:
         ``X``) over the refits. A segment absent from a resample (possible for a tiny one) is
         left out of that resample's mean, as in ``clusterboot``."""
         return mean_jaccard(labels, self.refit_labels(k), self.weights, k)
+
+    def judge(self, centers: np.ndarray) -> np.ndarray:
+        """Stability of each segment of a fit given by its ``centers``: each row of ``X`` in
+        the segment of its nearest centre, as the fit assigns customers."""
+        return self.stability(assign(self.X, centers)[0], len(centers))
 
 
 def mean_jaccard(labels: np.ndarray, refit_labels: np.ndarray, weights: np.ndarray,

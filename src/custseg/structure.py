@@ -14,9 +14,9 @@ two clusters explain little more than one (the groups sit in a ring around a mid
 the gap first dips and only then climbs. The question here is different: is there any k at which
 the customers are markedly more grouped than structureless data of the same shape? So the
 customers count as clustered when some k's gap exceeds Gap(1) by more than ``MARGIN`` standard
-errors (of both) and by at least ``MIN_GAIN`` in log dispersion (a 5% smaller dispersion than
-the reference). A single Gaussian cloud is less grouped than a uniform box at every k (its gap
-falls as k grows), a uniform box is level, planted groups climb.
+errors (of both) and by at least ``MIN_GAIN`` in log dispersion (a dispersion about 10% smaller,
+relative to the reference, than at k=1). A single Gaussian cloud is less grouped than a uniform
+box at every k (its gap falls as k grows), a uniform box is level, planted groups climb.
 """
 
 from __future__ import annotations
