@@ -1,8 +1,8 @@
 """The plain pandas script custseg's purchase-history features are measured against.
 
 Reads the history (CSV or Parquet) with pandas, then groupby: the same nine definitions as
-custseg (see features/spec.py). Prints JSON with the customer count and a checksum of recency,
-frequency and monetary, so the two can be compared.
+custseg (see features/feature_sql.py). Prints JSON with the customer count and a checksum of
+recency, frequency and monetary, so the two can be compared.
 """
 
 from __future__ import annotations

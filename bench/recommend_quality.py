@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 def run() -> dict[str, object]:
     sys.path.insert(0, str(HERE.parent / "src"))
     from custseg import io
-    from custseg.datasets.history import purchase_history
+    from custseg.datasets.synthetic_history import purchase_history
     from custseg.recommend import evaluate_holdout
 
     groceries = HERE.parent / "tests" / "data" / "groceries.csv"

@@ -109,7 +109,7 @@ def run_history() -> dict[str, object]:
     """10M purchase lines for 1M customers: features (Parquet, CSV) and the whole segment run."""
     sys.path.insert(0, str(HERE.parent / "src"))
     from custseg import io
-    from custseg.datasets.history import purchase_history
+    from custseg.datasets.synthetic_history import purchase_history
 
     parquet, csv = WORK / "history_1m.parquet", WORK / "history_1m.csv"
     if not parquet.exists() or not csv.exists():

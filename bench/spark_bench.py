@@ -75,7 +75,7 @@ def run() -> dict[str, object]:
     if not history.exists():
         sys.path.insert(0, str(HERE.parent / "src"))
         from custseg import io
-        from custseg.datasets.history import purchase_history
+        from custseg.datasets.synthetic_history import purchase_history
 
         WORK.mkdir(exist_ok=True)
         io.write_table(history, purchase_history(1_000_000, seed=0)[0])

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import chi2_contingency
 
 import custseg
-from custseg.datasets.history import purchase_history
+from custseg.datasets.synthetic_history import purchase_history
 from custseg.io import FORMULA_STARTS
 from custseg.playbook import RULES, play_for
 from custseg.profile import FeatureProfile

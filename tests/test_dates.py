@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from custseg.dialect import ReadOptions
 from custseg.errors import DataError
-from custseg.features.dates import java_pattern
+from custseg.features.date_sql import java_pattern
 from custseg.features.transactions import customer_features
 
 D = dt.date
@@ -240,12 +241,12 @@ SPARK_DATES = ["12/06/2010 10:08", "2/20/11 11:39", "NA", "1/5/1960 9:01", "1/5/
 @pytest.mark.e2e
 def test_spark_reads_dates_as_the_local_engine_does(tmp_path):
     pytest.importorskip("pyspark")
-    from custseg.engines.spark import Engine
+    from custseg.engines.spark import SparkEngine
 
     path = _history(tmp_path, SPARK_DATES)
-    engine = Engine("local[1]", {}, seed=0)
+    engine = SparkEngine("local[1]", {}, seed=0)
     try:
-        spark = engine.customer_features(path, {}, None, None)
+        spark = engine.history_features(path, {}, None, None, ReadOptions())
         local = customer_features(path)
         keys = ("first_day", "last_day", "lines_without_date", "lines_before_1970",
                 "lines_in_future", "lines_after_as_of", "date_order", "date_formats",
@@ -254,7 +255,7 @@ def test_spark_reads_dates_as_the_local_engine_does(tmp_path):
         assert spark.notes == local.notes and spark.as_of == local.as_of == D(2011, 2, 21)
         bad = _history(tmp_path, ["2024-01-02", "2024-02-30"], "bad.csv")
         with pytest.raises(DataError, match=r"'2024-02-30' \(line 3\)"):
-            engine.customer_features(bad, {}, None, None)
+            engine.history_features(bad, {}, None, None, ReadOptions())
     finally:
         engine.close()
 

@@ -12,7 +12,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 import custseg
-from custseg.datasets.history import purchase_history
+from custseg.datasets.synthetic_history import purchase_history
 from custseg.features.transactions import customer_features
 from custseg.rfm import RFM_MAP, RFM_NAMES, quintile_score, rfm_name, rfm_scores
 

@@ -10,7 +10,7 @@ import pytest
 import custseg
 import custseg.report as report
 from custseg import io, outdir
-from custseg.datasets.history import purchase_history
+from custseg.datasets.synthetic_history import purchase_history
 from custseg.errors import DataError
 
 from .conftest import INCOME_SPENDING, INCOME_SPENDING_LIST

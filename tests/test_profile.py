@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg.datasets.history import purchase_history
+from custseg.datasets.synthetic_history import purchase_history
 from custseg.io import write_table
 from custseg.roles import NOTABLE_Z, STRONG_Z, friendly
 

@@ -21,10 +21,10 @@ from threadpoolctl import threadpool_limits
 
 import custseg
 from custseg import SegmentModel
+from custseg import kmeans as local
 from custseg.datasets.synthetic import SURVEY_FEATURES, survey_scores
-from custseg.engines import local
-from custseg.engines.local import assign, distinct_rows
 from custseg.errors import ConfigError
+from custseg.kmeans import assign, distinct_rows
 from custseg.select_k import calinski_harabasz, davies_bouldin, silhouettes, sweep
 
 

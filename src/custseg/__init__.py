@@ -1,27 +1,57 @@
 """custseg: segment a retailer's customers with K-means and turn the segments into decisions.
 
 The public API is what ``__all__`` lists; everything else is private and may change.
+
+Names are imported on first use (PEP 562): ``import custseg`` stays cheap, and no module inside
+the package needs to import the package itself.
 """
 
+from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .datasets import load_sample, sample_path  # noqa: E402
-from .errors import (  # noqa: E402
-    ConfigError,
-    CustsegError,
-    DataError,
-    MissingExtraError,
-    ModelFileError,
-)
-from .io import read_table  # noqa: E402
-from .model import SegmentModel  # noqa: E402
-from .persist import load_model  # noqa: E402
-from .pipeline import SegmentationResult, segment  # noqa: E402
-from .score import score_frame  # noqa: E402
+from ._version import __version__
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "ConfigError": "errors", "CustsegError": "errors", "DataError": "errors",
+    "MissingExtraError": "errors", "ModelFileError": "errors",
+    "load_sample": "datasets", "sample_path": "datasets",
+    "read_table": "io",
+    "SegmentModel": "model",
+    "load_model": "persist",
+    "SegmentOptions": "options",
+    "SegmentationResult": "result",
+    "segment": "pipeline",
+    "score_frame": "score",
+}
 
 __all__ = [
     "ConfigError", "CustsegError", "DataError", "MissingExtraError", "ModelFileError",
-    "SegmentModel", "SegmentationResult", "__version__", "load_model", "load_sample",
-    "read_table", "sample_path", "score_frame", "segment",
+    "SegmentModel", "SegmentOptions", "SegmentationResult", "__version__", "load_model",
+    "load_sample", "read_table", "sample_path", "score_frame", "segment",
 ]
+
+if TYPE_CHECKING:
+    from .datasets import load_sample, sample_path
+    from .errors import ConfigError, CustsegError, DataError, MissingExtraError, ModelFileError
+    from .io import read_table
+    from .model import SegmentModel
+    from .options import SegmentOptions
+    from .persist import load_model
+    from .pipeline import segment
+    from .result import SegmentationResult
+    from .score import score_frame
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'custseg' has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)  # the public API, not the helpers of this module

@@ -57,7 +57,7 @@ def _preview(path: str) -> tuple[pd.DataFrame, str | None]:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _segment(path: str | None, options_json: str) -> custseg.SegmentationResult:
     """Cached per file and options: changing a widget elsewhere never refits."""
-    options = json.loads(options_json)
+    options = custseg.SegmentOptions(**json.loads(options_json))  # as the API and the CLI
     bar = st.progress(0.0, text="Segmenting...")
     steps = {"n": 0}
 
@@ -66,7 +66,7 @@ def _segment(path: str | None, options_json: str) -> custseg.SegmentationResult:
         bar.progress(min(steps["n"] / 16, 0.95), text=f"Segmenting: {label}")
 
     try:
-        return custseg.segment(path, on_progress=progress, **options)
+        return custseg.segment(path, options=options, on_progress=progress)
     finally:
         bar.empty()
 
@@ -354,11 +354,9 @@ def _key(text: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _renamed(path: str | None, options_json: str, renames_json: str) -> custseg.SegmentationResult:
-    import copy
-
-    result = copy.deepcopy(_segment(path, options_json))
-    result.rename({int(k): v for k, v in json.loads(renames_json).items()})
-    return result
+    # The cached result is frozen: renaming returns a new one and leaves the cache as it was.
+    return _segment(path, options_json).renamed(
+        {int(k): v for k, v in json.loads(renames_json).items()})
 
 
 main()

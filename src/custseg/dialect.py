@@ -1,11 +1,13 @@
-"""How a text file is written: encoding, delimiter, quote, decimal separator, header line.
+"""How an input file is written: its format (by suffix), and for text its encoding, delimiter,
+quote, decimal separator and header line.
 
 Real exports are not all UTF-8 with commas: Excel in most of Europe writes semicolons and decimal
 commas, "Unicode text" is UTF-16 with a byte-order mark, CRMs put title lines above the header.
 Encodings are read from byte-order marks (or given); delimiter, quote and title lines come from
 DuckDB's CSV sniffer (or are given); the decimal separator is decided from the values
 (``numbers.detect_decimal``). Whatever was detected rather than given is listed in ``guessed``
-and stated in the summary and the report.
+and stated in the summary and the report. A file that cannot be read is one ``DataError``
+(``check_file``, ``read_error``, ``read_errors``) naming the file and the fix.
 """
 
 from __future__ import annotations
@@ -17,15 +19,29 @@ import gzip
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from .errors import ConfigError, DataError
 from .sql import literal as _lit
 
+SUPPORTED = {  # file suffix -> reader
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+SUPPORTED_HELP = "CSV (.csv), TSV (.tsv), Parquet (.parquet), Excel (.xlsx) or JSON lines (.jsonl)"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -104,6 +120,30 @@ class Dialect:
         if self.guessed:
             text += f" ({', '.join(self.guessed)} detected)"
         return text
+
+
+def file_kind(path: Path) -> str:
+    """The reader to use for ``path``, by its suffix (``.csv.gz`` counts as ``.csv``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in {".gz", ".bz2", ".zst", ".xz", ".zip"}:
+        suffixes = suffixes[:-1]
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix not in SUPPORTED:
+        shown = suffix or "(no extension)"
+        raise DataError(
+            f"unsupported file type '{shown}' for '{path}'; save it as {SUPPORTED_HELP}"
+        )
+    return SUPPORTED[suffix]
+
+
+def check_file(path: Path) -> None:
+    """The file exists, is a file and is not empty."""
+    if not path.exists():
+        raise DataError(f"file '{path}' not found; check the path and the current directory")
+    if path.is_dir():
+        raise DataError(f"'{path}' is a folder, not a file; give the path of a data file")
+    if path.stat().st_size == 0:
+        raise DataError(f"file '{path}' is empty; export the table again with a header and rows")
 
 
 def _peek(path: Path, size: int = 4) -> bytes:
@@ -227,6 +267,46 @@ def read_error(path: Path, kind: str, exc: Exception) -> DataError:
                          f"({detail[:200]}); check the delimiter (--delimiter) and quoting")
     return DataError(f"file '{path}' could not be read as {kind} ({detail[:200]}); check that "
                      "it is complete, of the type its extension says, and its delimiter")
+
+
+@contextlib.contextmanager
+def read_errors(path: Path, kind: str, encoding: str) -> Iterator[None]:
+    """Turn the readers' exceptions into one-line DataErrors that say what to do."""
+    try:
+        yield
+    except DataError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"file '{path}' is not valid {encoding.upper()} text (byte "
+            f"0x{exc.object[exc.start]:02x} at offset {exc.start}); pass its encoding, e.g. "
+            "--encoding latin-1 or --encoding cp1252, or re-save it as UTF-8"
+        ) from None
+    except LookupError:
+        raise DataError(
+            f"unknown encoding '{encoding}'; use a Python codec name such as utf-8, latin-1 "
+            "or cp1252"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"file '{path}' is empty; export the table again with a header and rows"
+        ) from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[-1]
+        raise DataError(
+            f"file '{path}' is not a well-formed {kind.upper()} table ({detail}); "
+            "check the delimiter and quoting"
+        ) from None
+    except ValueError as exc:
+        # pandas/pyarrow/openpyxl raise ValueError (or subclasses) for corrupt files.
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(
+            f"file '{path}' could not be read as {kind} ({detail}); check that the file is "
+            "complete and of the type its extension says"
+        ) from None
+    except OSError as exc:
+        raise DataError(f"file '{path}' could not be read ({exc.strerror or exc}); "
+                        "check its permissions and that it is complete") from None
 
 
 def with_encoding(dialect: Dialect, encoding: str, detected: bool) -> Dialect:

@@ -1,4 +1,8 @@
-"""Reading tables in the formats stores export, and writing outputs atomically."""
+"""Reading tables in the formats stores export, and writing outputs atomically.
+
+Which formats are read (``file_kind``) and the checks of an input file are defined below the
+readers, in ``dialect``; they are also reachable here, as ``io.file_kind`` and ``io.check_file``.
+"""
 
 from __future__ import annotations
 
@@ -15,34 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .dialect import ReadOptions
+from .dialect import check_file as check_file
+from .dialect import file_kind as file_kind
 from .errors import DataError
-
-SUPPORTED = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "excel",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
-SUPPORTED_HELP = "CSV (.csv), TSV (.tsv), Parquet (.parquet), Excel (.xlsx) or JSON lines (.jsonl)"
-
-
-def file_kind(path: Path) -> str:
-    """The reader to use for ``path``, by its suffix (``.csv.gz`` counts as ``.csv``)."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in {".gz", ".bz2", ".zst", ".xz", ".zip"}:
-        suffixes = suffixes[:-1]
-    suffix = suffixes[-1] if suffixes else ""
-    if suffix not in SUPPORTED:
-        shown = suffix or "(no extension)"
-        raise DataError(
-            f"unsupported file type '{shown}' for '{path}'; save it as {SUPPORTED_HELP}"
-        )
-    return SUPPORTED[suffix]
+from .features.customers import read_customers
+from .schema import resolve_name
 
 
 def read_table(path: str | os.PathLike[str], encoding: str | None = None, *,
@@ -54,10 +36,6 @@ def read_table(path: str | os.PathLike[str], encoding: str | None = None, *,
 
     Raises :class:`DataError` with the fix for every common defect.
     """
-    from .dialect import ReadOptions
-    from .features.customers import read_customers
-    from .schema import resolve_name
-
     options = ReadOptions(encoding=encoding, delimiter=delimiter, decimal=decimal, sheet=sheet,
                           header_row=header_row)
     table = read_customers(path, options, resolve=resolve_name,
@@ -78,56 +56,6 @@ def read_segments(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise DataError(f"'{path}' lists a customer twice in its first (id) column; pass the "
                         "--out folder of custseg segment or its segments.csv")
     return frame
-
-
-def check_file(path: Path) -> None:
-    """The file exists, is a file and is not empty."""
-    if not path.exists():
-        raise DataError(f"file '{path}' not found; check the path and the current directory")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder, not a file; give the path of a data file")
-    if path.stat().st_size == 0:
-        raise DataError(f"file '{path}' is empty; export the table again with a header and rows")
-
-
-@contextlib.contextmanager
-def read_errors(path: Path, kind: str, encoding: str) -> Iterator[None]:
-    """Turn the readers' exceptions into one-line DataErrors that say what to do."""
-    try:
-        yield
-    except DataError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"file '{path}' is not valid {encoding.upper()} text (byte "
-            f"0x{exc.object[exc.start]:02x} at offset {exc.start}); pass its encoding, e.g. "
-            "--encoding latin-1 or --encoding cp1252, or re-save it as UTF-8"
-        ) from None
-    except LookupError:
-        raise DataError(
-            f"unknown encoding '{encoding}'; use a Python codec name such as utf-8, latin-1 "
-            "or cp1252"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise DataError(
-            f"file '{path}' is empty; export the table again with a header and rows"
-        ) from None
-    except pd.errors.ParserError as exc:
-        detail = str(exc).strip().splitlines()[-1]
-        raise DataError(
-            f"file '{path}' is not a well-formed {kind.upper()} table ({detail}); "
-            "check the delimiter and quoting"
-        ) from None
-    except ValueError as exc:
-        # pandas/pyarrow/openpyxl raise ValueError (or subclasses) for corrupt files.
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(
-            f"file '{path}' could not be read as {kind} ({detail}); check that the file is "
-            "complete and of the type its extension says"
-        ) from None
-    except OSError as exc:
-        raise DataError(f"file '{path}' could not be read ({exc.strerror or exc}); "
-                        "check its permissions and that it is complete") from None
 
 
 @contextlib.contextmanager

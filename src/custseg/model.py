@@ -5,12 +5,13 @@ K-means with k-means++ and restarts, and numbers the segments canonically: large
 broken by centroid coordinates. So seeds, thread counts and row order never renumber segments.
 
 Fits run on the distinct prepared rows weighted by how many customers share them
-(``engines.local``); labels and distances are still given for every customer.
+(``kmeans``); labels and distances are still given for every customer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, ClassVar
 
@@ -25,8 +26,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .engines.local import Distinct, KMeansFit, Weighted, assign, distinct_rows, fit_kmeans
 from .errors import ConfigError, DataError, param_error
+from .kmeans import Distinct, KMeansFit, Weighted, assign, distinct_rows, fit_kmeans
 from .prep import Preparer
 from .select_k import KSelection, silhouettes, sweep
 from .stability import DEFAULT_RUNS, STABILITY_SAMPLE, Bootstrap
@@ -74,6 +75,18 @@ def _frame_from(model: SegmentModel, X: Any, *, reset: bool) -> pd.DataFrame:
     columns = [str(n) for n in names] if names is not None else [
         f"x{i}" for i in range(array.shape[1])]
     return pd.DataFrame(np.asarray(array, dtype=np.float64), columns=columns)
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What ``SegmentModel.plan`` decided before any fit on every row."""
+
+    data: Distinct  # every customer, as distinct prepared rows with counts
+    k: int
+    fit_rows: Weighted  # where restarts run (every distinct row, or a sample)
+    silhouette_rows: Weighted
+    swept: KMeansFit | None  # the k sweep's best fit at k (None when k was given)
+    bootstrap: Bootstrap | None  # the stability resamples (None when stability is off)
 
 
 class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -140,7 +153,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         "stability_runs": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
         """Every parameter against ``_parameter_constraints``, then the ones that depend on
         each other; a :class:`ConfigError` in custseg's one-line wording on the first bad one."""
         params = self.get_params(deep=False)
@@ -165,12 +178,22 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _validate_params(self) -> None:
         # What scikit-learn's ``_fit_context`` calls: the same checks, custseg's messages.
-        self._check_params()
+        self.check_params()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None,
             on_progress: Callable[[str], None] | None = None) -> SegmentModel:
         """Prepare ``X``, choose k if asked, fit K-means and number segments canonically."""
+        plan = self.plan(X, on_progress)
+        best = self.refine(plan)
+        return self.finish(plan, best.centers, best.n_iter)
+
+    # An engine fits in three public steps: ``plan`` (everything decided on a driver-side
+    # sample: preparation, k, stability resamples), its own full-data fit from the plan (the
+    # local engine's is ``refine``), and ``finish`` (canonical ids, silhouette, stability).
+    def plan(self, X: Any, on_progress: Callable[[str], None] | None = None) -> FitPlan:
+        """Validate ``X``, fit the preparation and choose k; nothing is fitted on every row."""
+        self.check_params()
         frame = _frame_from(self, X, reset=True)
         numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
                    and not pd.api.types.is_bool_dtype(frame[c])]
@@ -181,30 +204,40 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
         data = distinct_rows(self.preparer_.transform(frame), int(self.seed))
         n_rows, n_distinct = data.n_rows, len(data.X)
-        seed = int(self.seed)
-        self.k_selection_: KSelection | None
+        self.k_selection_: KSelection | None = None
         swept: KMeansFit | None = None
         bootstrap = self.resamples(data)
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
             fit_rows, sil_rows = self._samples(data, max(ks))
             self.k_selection_, fits = sweep(
-                fit_rows, sil_rows, ks, seed, self.n_init, self.max_iter,
+                fit_rows, sil_rows, ks, int(self.seed), self.n_init, self.max_iter,
                 on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
                 bootstrap=bootstrap)
             k = self.k_selection_.recommended
-            best = swept = fits[k]
+            swept = fits[k]
         else:
             k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
-            self.k_selection_ = None
             fit_rows, sil_rows = self._samples(data, k)
-            best = fit_kmeans(fit_rows, k, seed, self.n_init, self.max_iter)
-        best = self._polish(data, best, fit_rows, k, seed)
-        own = self._set_canonical(best.centers, data)
-        self.n_iter_ = best.n_iter
-        self.silhouette_ = self._silhouette(own[sil_rows.index], sil_rows, swept)
-        self.judge(data, bootstrap)
+        return FitPlan(data, k, fit_rows, sil_rows, swept, bootstrap)
+
+    def refine(self, plan: FitPlan) -> KMeansFit:
+        """The local full-data fit: the best restart on the fit sample (the sweep's, when k
+        was chosen), polished by weighted Lloyd iterations on every distinct row."""
+        seed = int(self.seed)
+        best = plan.swept or fit_kmeans(plan.fit_rows, plan.k, seed, self.n_init,
+                                        self.max_iter)
+        return self._polish(plan.data, best, plan.fit_rows, plan.k, seed)
+
+    def finish(self, plan: FitPlan, centers: np.ndarray, n_iter: int) -> SegmentModel:
+        """Number the segments of ``centers`` canonically, label every customer, and measure
+        the silhouette, each segment's stability and the data's structure."""
+        own = self._set_canonical(centers, plan.data)
+        self.n_iter_ = int(n_iter)
+        self.silhouette_ = self._silhouette(own[plan.silhouette_rows.index],
+                                            plan.silhouette_rows, plan.swept)
+        self.judge(plan.data, plan.bootstrap)
         return self
 
     def resamples(self, data: Distinct) -> Bootstrap | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._version import __version__
 from .errors import ModelFileError
 from .model import SegmentModel
 from .prep import Preparer
@@ -26,8 +27,6 @@ MAX_BYTES = 64 * 1024 * 1024  # a real model is kilobytes; refuse to parse a mem
 
 def model_to_dict(model: SegmentModel, segments: list[dict[str, Any]],
                   training: dict[str, Any], id_column: str | None) -> dict[str, Any]:
-    from . import __version__
-
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -39,6 +38,21 @@ def model_to_dict(model: SegmentModel, segments: list[dict[str, Any]],
         "segments": segments,
         "training": training,
     }
+
+
+def model_payload(model: SegmentModel, summary: dict[str, Any]) -> dict[str, Any]:
+    """model.json's content for a fitted model and its run's summary.json content."""
+    training = {key: summary[key] for key in ("n_customers", "k", "seed", "inertia",
+                                              "silhouette")}
+    training["stability"] = {str(s["id"]): s["stability"] for s in summary["segments"]}
+    training["structure_clustered"] = summary["structure"]["clustered"]
+    segments = [{"id": s["id"], "name": s["name"], "size": s["size"], "profile": s["profile"]}
+                for s in summary["segments"]]
+    payload = model_to_dict(model, segments, training, summary["id_column"])
+    history = summary.get("transactions")
+    payload["input"] = ({"kind": "transactions", "columns": history["columns"]} if history
+                        else {"kind": "table"})
+    return payload
 
 
 def dumps(payload: dict[str, Any]) -> str:

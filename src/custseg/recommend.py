@@ -91,12 +91,12 @@ def recommend(segments: str | os.PathLike[str] | pd.DataFrame,
         segments = io.read_segments(segments)
     if {"segment", "segment_name"} - set(segments.columns):
         raise DataError("segments must come from custseg segment (segment, segment_name)")
-    found = customer_features(transactions, encoding=encoding, options=options)
-    if found.columns.product is None or found.connection is None:
-        raise DataError("the purchase history has no product column; name it with "
-                        "--product-col")
     id_column = str(segments.columns[0])
-    recs = recommend_from(found.connection, segments, id_column, top)
+    with customer_features(transactions, encoding=encoding, options=options) as found:
+        if found.columns.product is None or found.connection is None:
+            raise DataError("the purchase history has no product column; name it with "
+                            "--product-col")
+        recs = recommend_from(found.connection, segments, id_column, top)
     ids = segments[[id_column]].assign(customer_text=segments[id_column].astype(str))
     out = ids.merge(recs, on="customer_text").drop(columns="customer_text")
     return out[[id_column, "rank", "product", "score", "reason"]].sort_values(
@@ -138,15 +138,19 @@ def evaluate_holdout(source: str | os.PathLike[str] | pd.DataFrame, top: int = 1
                      order_col="order_key" if found.columns.order else None,
                      product_col="product", k=k, seed=seed,
                      amount_col="amount" if money and found.columns.quantity is None else None)
-    trained = result.history_connection
     id_column = str(result.assignments.columns[0])
     wanted = held_out.groupby("customer_text")["product"].apply(set).to_dict()
     rates: dict[str, float | int] = {"customers_evaluated": len(wanted), "top": top,
                                      "k": int(result.summary["k"])}
-    for label, by_segment in (("segments", True), ("best_sellers", False)):
-        recs = recommend_from(trained, result.assignments, id_column, top, by_segment=by_segment)
-        picks = recs.groupby("customer_text")["product"].apply(set).to_dict()
-        hits = sum(bool(products & picks.get(customer, set()))
-                   for customer, products in wanted.items())
-        rates[f"hit_rate_{label}"] = hits / len(wanted) if wanted else 0.0
+    with duckdb.connect() as trained:  # the training lines, as the segmentation read them
+        trained.register("train", train)
+        trained.execute("CREATE TEMP VIEW lines AS SELECT * FROM train")
+        for label, by_segment in (("segments", True), ("best_sellers", False)):
+            recs = recommend_from(trained, result.assignments, id_column, top,
+                                  by_segment=by_segment)
+            picks = recs.groupby("customer_text")["product"].apply(set).to_dict()
+            hits = sum(bool(products & picks.get(customer, set()))
+                       for customer, products in wanted.items())
+            rates[f"hit_rate_{label}"] = hits / len(wanted) if wanted else 0.0
+    con.close()
     return rates

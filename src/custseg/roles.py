@@ -132,7 +132,7 @@ ROLE_WORDS: dict[str, tuple[str, str, str, str, str]] = {
     "age": ("much older", "older", "younger", "much younger", "age"),
 }
 
-# Nouns for the features custseg computes from purchase histories (features/spec.py).
+# Nouns for the features custseg computes from purchase histories (features/feature_sql.py).
 _HISTORY_NOUNS = {
     "recency_days": "days since last purchase", "frequency": "number of orders",
     "monetary": "spend", "avg_order_value": "order value", "tenure_days": "days as a customer",

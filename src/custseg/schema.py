@@ -6,7 +6,6 @@ values with their row numbers, and says what to do.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +13,7 @@ import pandas as pd
 
 from .errors import DataError
 from .features.customers import bad_cells_error, check_magnitude
+from .names import column_key
 from .numbers import LARGEST, ColumnNumbers
 
 # Header spellings seen in the wild that mean the same column. The Kaggle copy of the Mall
@@ -25,7 +25,7 @@ _FIRST_ROW_LINE = 2  # data row 0 is line 2 of a file with a header
 
 
 @dataclass
-class Roles:
+class ColumnChoice:
     """The id column and the features chosen from a table."""
 
     id_column: str | None
@@ -47,10 +47,6 @@ def normalise_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return (frame.rename(columns=renames) if renames else frame), notes
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def _columns_hint(frame: pd.DataFrame) -> str:
     return ", ".join(f"'{c}'" for c in frame.columns)
 
@@ -67,16 +63,16 @@ def resolve_name(columns: list[str], name: str, option: str) -> str:
     alias = COLUMN_ALIASES.get(name) or {v: k for k, v in COLUMN_ALIASES.items()}.get(name)
     if alias and alias in columns:
         return alias
-    by_key = {_key(c): c for c in columns}
-    if _key(name) in by_key:
-        return by_key[_key(name)]
+    by_key = {column_key(c): c for c in columns}
+    if column_key(name) in by_key:
+        return by_key[column_key(name)]
     shown = ", ".join(f"'{c}'" for c in columns)
     raise DataError(f"column '{name}' given in {option} not found; columns are: {shown}")
 
 
 def choose_roles(
     frame: pd.DataFrame, id_column: str | None = None, features: list[str] | None = None
-) -> Roles:
+) -> ColumnChoice:
     """Pick the feature columns beside the id column (found by the reader, or None), checking
     that named columns exist."""
     notes: list[str] = []
@@ -117,7 +113,7 @@ def choose_roles(
             f"no usable feature columns (columns are: {_columns_hint(frame)}); "
             "name numeric or categorical columns with --features"
         )
-    return Roles(id_column, numeric, categorical, skipped, notes)
+    return ColumnChoice(id_column, numeric, categorical, skipped, notes)
 
 
 def _is_numeric(values: pd.Series) -> bool:

@@ -71,12 +71,12 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
         options = replace(options, encoding=encoding)
     scored: Iterator[pd.DataFrame]
     if engine == "spark":
-        from .engines.spark import Engine
+        from .engines.spark import SparkEngine
 
-        spark = Engine(spark_master, spark_conf or {}, int(model.seed))
+        spark = SparkEngine(spark_master, spark_conf or {}, int(model.seed))
         if history:
-            found = spark.customer_features(source, model.input_.get("columns") or {}, as_of,
-                                            None)
+            found = spark.history_features(source, model.input_.get("columns") or {}, as_of,
+                                           None, options)
             scored = iter([score_frame(model, found.frame)])
         else:
             scored = iter([spark.score(model, source)])

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .engines.local import KMeansFit, Weighted, assign, fit_kmeans
+from .kmeans import KMeansFit, Weighted, assign, fit_kmeans
 from .stability import Bootstrap
 
 SILHOUETTE_TOLERANCE = 0.01

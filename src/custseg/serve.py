@@ -126,7 +126,7 @@ def _check_customers(customers: list[dict[str, Any]], numeric: list[str], catego
 
 def create_app(model: SegmentModel) -> FastAPI:
     """The service for one loaded model."""
-    from . import __version__
+    from ._version import __version__
 
     specs = model.preparer_.specs
     numeric = [s.name for s in specs if s.kind == "numeric"]

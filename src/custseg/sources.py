@@ -18,13 +18,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import io
 from .dialect import (
     Dialect,
     ReadOptions,
+    check_file,
     csv_options,
     encoding_of,
+    file_kind,
     read_error,
+    read_errors,
     readable_path,
     sniff,
     with_encoding,
@@ -66,8 +68,8 @@ def open_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] |
         return Source("DataFrame", Dialect("dataframe", decimal=options.decimal or "."),
                       _types(con), notes)
     path = Path(source)
-    kind = io.file_kind(path)
-    io.check_file(path)
+    kind = file_kind(path)
+    check_file(path)
     if kind in ("csv", "tsv"):
         dialect, notes = _open_csv(con, path, kind, options)
     elif kind == "parquet":
@@ -233,7 +235,7 @@ def _read_excel(path: Path, options: ReadOptions) -> tuple[pd.DataFrame, Dialect
         raise ConfigError("--encoding and --delimiter do not apply to Excel files; leave them out")
     import openpyxl
 
-    with io.read_errors(path, "excel", "utf-8"):
+    with read_errors(path, "excel", "utf-8"):
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             sheets = list(book.sheetnames)
@@ -305,7 +307,7 @@ def _read_json_lines(path: Path, options: ReadOptions) -> tuple[pd.DataFrame, li
         raise ConfigError("--delimiter, --sheet and --header-row do not apply to JSON lines")
     encoding, _ = encoding_of(path, options.encoding)
     records: list[Any] = []
-    with io.read_errors(path, "jsonl", encoding):
+    with read_errors(path, "jsonl", encoding):
         import gzip
 
         opener: Any = gzip.open if path.suffix.lower() == ".gz" else open

@@ -8,7 +8,7 @@ similar segment of the refit, both restricted to the customers in the resample. 
 stability is the mean over the resamples. Hennig's reading: a mean Jaccard of at least 0.85 is a
 stable segment, 0.75 to 0.85 fairly stable, 0.6 to 0.75 a pattern but weak, below 0.6 unstable.
 
-Customers are weighted rows (duplicates are counts, see ``engines.local``): keeping each drawn
+Customers are weighted rows (duplicates are counts, see ``kmeans``): keeping each drawn
 customer once means every customer is in a resample with probability 1 - (1 - 1/n)^n (about
 0.632), so a row shared by c customers contributes Binomial(c, that probability) of them. On large
 tables the resamples are drawn from an order-free sample of ``STABILITY_SAMPLE`` customers: the
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engines.local import assign
+from .kmeans import assign
 from .kmeans_batch import fit_batch
 
 DEFAULT_RUNS = 50

@@ -10,6 +10,7 @@ two-sided p = 0.020921.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import DataError
+from .errors import ConfigError, DataError
+from .io import read_segments
 
 TARGET_WORDS = {"target", "treatment", "test", "treated", "exposed", "1", "true"}
 CONTROL_WORDS = {"control", "holdout", "hold-out", "untreated", "0", "false"}
@@ -78,6 +80,28 @@ def _verdict(measure: str, diff: float, low: float, high: float, p: float, binar
         return f"The campaign hurt: {measure} {unit(diff)} ({interval}, p = {p:.3g})."
     return (f"No clear effect: {measure} {unit(diff)} could be chance ({interval}, p = {p:.3g}); "
             "a larger test would be needed to detect an effect this size.")
+
+
+def with_segments(results: pd.DataFrame,
+                  segments: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
+    """Campaign results joined to the segments of a custseg run, for a read-out per segment.
+
+    ``segments`` is the --out folder of ``custseg segment`` (or its segments.csv); its first
+    column is the customer id, and ``results`` must have a column of that name. Returns the
+    results with ``segment`` and ``segment_name`` (replacing any already there) and a
+    ``segment_label`` column, "ID: NAME" or "not segmented" for customers the run did not
+    cover, and the name of that label column, to pass to :func:`read_out` as ``segment_col``.
+    """
+    table = read_segments(segments)
+    key = str(table.columns[0])
+    if key not in results.columns:
+        raise ConfigError(f"results lack the id column '{key}' of {segments}; name it so")
+    joined = results.drop(columns=["segment", "segment_name"], errors="ignore").merge(
+        table[[key, "segment", "segment_name"]], on=key, how="left")
+    joined["segment_label"] = [f"{s}: {n}" if pd.notna(s) else "not segmented"
+                               for s, n in zip(joined["segment"], joined["segment_name"],
+                                               strict=True)]
+    return joined, "segment_label"
 
 
 def _find(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 import custseg
-from custseg.datasets.history import purchase_history
+from custseg.datasets.synthetic_history import purchase_history
 
 pytestmark = pytest.mark.e2e
 MASTER = "local[2]"

@@ -1,14 +1,16 @@
 # pyspark types every .first() as "Row | None"; the queries here always return one row.
 # mypy: disable-error-code="index,misc,var-annotated"
-"""The Spark engine (extra ``[spark]``): the only module that imports pyspark.
+"""The Spark engine (extra ``[spark]``): purchase-history features and the full-data fit in Spark.
 
 What runs where:
-- purchase-history features: Spark SQL, with the same SQL text as DuckDB (``features/spec.py``);
-- preparation: means, standard deviations and skewness computed by Spark; prepared vectors
-  assembled in Spark;
-- choosing k: on an order-free sample collected to the driver, with the local engine's rule;
-- the final fit: ``pyspark.ml.clustering.KMeans`` (k-means|| initialisation) on every customer;
-- segments: written by Spark as Parquet partitioned by segment (and as CSV when small).
+- purchase-history features: Spark SQL, with the same SQL text as DuckDB
+  (``features/feature_sql.py``) and the local engine's rules for numbers and dates
+  (``spark_columns``);
+- preparation and choosing k: ``SegmentModel.plan`` on the per-customer table, on the driver,
+  exactly as the local engine (the same ``Preparer`` statistics, the same order-free samples);
+- the final fit: ``pyspark.ml.clustering.KMeans`` (k-means|| initialisation) on every customer's
+  prepared vector, then ``SegmentModel.finish`` numbers segments and measures them;
+- segments: Parquet partitioned by segment (and CSV up to ``CSV_LIMIT`` customers).
 The per-customer table (one row per customer, not per purchase line) is brought to the driver
 for profiles, names and the report, so the same model.json, summary.json and report come out.
 """
@@ -19,9 +21,10 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,17 +33,15 @@ from ..errors import DataError, MissingExtraError
 
 try:
     from pyspark.ml.clustering import KMeans
-    from pyspark.ml.feature import VectorAssembler
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql import functions as F
 except ImportError as exc:  # pragma: no cover - exercised by test_spark_without_extra
     raise MissingExtraError("--engine spark", "spark") from exc
 
-from .. import io, numbers
-from ..features.columns import ColumnMap, map_columns
+from .. import io
+from ..dialect import ReadOptions
+from ..features.columns import map_columns
 from ..features.dates import (
-    EARLIEST,
-    DateReading,
     bad_dates_error,
     date_notes,
     no_dates_error,
@@ -48,7 +49,7 @@ from ..features.dates import (
     today,
     window_counts,
 )
-from ..features.spec import SPARK, features_sql
+from ..features.feature_sql import SPARK, features_sql
 from ..features.transactions import (
     HistoryFeatures,
     check_numbers,
@@ -58,86 +59,26 @@ from ..features.transactions import (
     require_customers,
     require_lines,
 )
-from ..missing import MISSING_TOKENS
+from ..model import SegmentModel
 from ..numbers import detect_decimal
-from ..prep import CATEGORY_WEIGHT, SKEW_THRESHOLD, FeatureSpec, Preparer
-from ..select_k import silhouettes, sweep
 from ..sources import Source, open_source
-from .local import distinct_rows
-
-if TYPE_CHECKING:
-    from ..model import SegmentModel
-    from ..pipeline import Progress, SegmentationResult
+from .base import EngineInfo, Progress, SegmentFiles
+from .spark_columns import (
+    JAVA_CHARSETS,
+    parse_lines,
+    prepared_vectors,
+    session,
+    spark_ident,
+    spark_number,
+    to_pandas,
+    vector_to_array,
+)
 
 CSV_LIMIT = 1_000_000  # above this many customers segments are written as Parquet only
 SPARK_RESTARTS = 5  # best of this many k-means|| runs (or n_init when smaller)
 
 
-def session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
-    builder = (SparkSession.builder.appName("custseg").master(master or "local[*]")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "8")
-               .config("spark.sql.session.timeZone", "UTC"))
-    for key, value in (conf or {}).items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
-def _to_pandas(frame: DataFrame, work: Path, name: str) -> pd.DataFrame:
-    """Through Parquet: robust across pandas versions and fast for a million rows."""
-    target = work / name
-    frame.write.mode("overwrite").parquet(str(target))
-    return pd.read_parquet(target)
-
-
-JAVA_CHARSETS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
-                 "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "cp1252": "windows-1252",
-                 "iso8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1", "utf-32": "UTF-32"}
-CANONICAL_INTEGER = r"^-?([1-9][0-9]{0,17}|0)$"
-
-
-def spark_missing(text: Any) -> Any:
-    """True where the text is missing: NULL or a missing token (missing.MISSING_TOKENS)."""
-    return text.isNull() | F.lower(F.trim(text)).isin(list(MISSING_TOKENS))
-
-
-def spark_text(column: str | None) -> Any:
-    """A text column trimmed, missing tokens as NULL (as the DuckDB reader)."""
-    if column is None:
-        return F.lit(None).cast("string")
-    text = F.col(_q(column)).cast("string")
-    return F.when(spark_missing(text), F.lit(None)).otherwise(F.trim(text))
-
-
-def spark_number(text: Any, decimal: str) -> Any:
-    """The number rules of ``numbers.number_sql`` as Spark column expressions (Java regexes)."""
-    stripped = F.trim(F.regexp_replace(text, numbers.CURRENCY_PATTERN, ""))
-    s = F.when(stripped.rlike(r"^\(.*\)$"),  # (12.50) is accounting notation for -12.50
-               F.concat(F.lit("-"), F.trim(F.regexp_extract(stripped, r"^\((.*)\)$", 1))))
-    s = s.otherwise(stripped)
-    spaces = r"[  ']"
-    if decimal == ",":
-        cleaned = (F.when(s.rlike(numbers.GROUPED_DOT),
-                          F.regexp_replace(F.regexp_replace(s, r"\.", ""), ",", "."))
-                   .when(s.rlike(numbers.GROUPED_SPACE),
-                         F.regexp_replace(F.regexp_replace(s, spaces, ""), ",", "."))
-                   .when(s.rlike(numbers.COMMA_DECIMAL), F.regexp_replace(s, ",", "."))
-                   .otherwise(s))
-    else:
-        cleaned = (F.when(s.rlike(numbers.GROUPED_COMMA), F.regexp_replace(s, ",", ""))
-                   .when(s.rlike(numbers.GROUPED_SPACE), F.regexp_replace(s, spaces, ""))
-                   .otherwise(s))
-    value = cleaned.try_cast("double")
-    return F.when(spark_missing(text), F.lit(None).cast("double")).otherwise(value)
-
-
-class Engine:
+class SparkEngine:
     """One Spark session for one custseg run."""
 
     def __init__(self, master: str | None, conf: dict[str, str], seed: int) -> None:
@@ -153,8 +94,11 @@ class Engine:
         return self._spark
 
     # ---- purchase histories -------------------------------------------------------------
-    def customer_features(self, source: Any, given: dict[str, str | None],
-                          as_of: str | dt.date | None, date_format: str | None) -> HistoryFeatures:
+    def history_features(self, source: Any, named: Mapping[str, str | None], as_of: Any,
+                         date_format: str | None, options: ReadOptions) -> HistoryFeatures:
+        """Per-customer features in Spark SQL; the file's dialect as DuckDB's sniffer reads it
+        (``options`` beyond the encoding are the local engine's; Spark reads CSV and Parquet)."""
+        given = dict(named)
         path = Path(os.fspath(source))
         kind = io.file_kind(path)
         io.check_file(path)
@@ -174,10 +118,10 @@ class Engine:
                                                         money_columns)
         given_as_of = parse_as_of(as_of)
         limit = given_as_of or today()
-        lines = self._parse(raw, columns, dates, limit, decimal)
+        lines = parse_lines(raw, columns, dates, limit, decimal)
         lines.cache()
         lines.createOrReplaceTempView("parsed")
-        every = ", ".join(_q(c) for c in raw.columns)
+        every = ", ".join(spark_ident(c) for c in raw.columns)
         raw.createOrReplaceTempView("raw_lines")
         total, distinct = self.spark.sql(
             f"SELECT count(*), count(DISTINCT xxhash64({every})) FROM raw_lines").first()
@@ -209,7 +153,7 @@ class Engine:
         money = columns.has_money
         sql = features_sql(SPARK, as_of_sql, money=money, product=columns.product is not None,
                            quantity=columns.quantity is not None, returns=returns_used > 0)
-        frame = _to_pandas(self.spark.sql(sql), self.work, "features")
+        frame = to_pandas(self.spark.sql(sql), self.work, "features")
         frame = frame.sort_values("customer", ignore_index=True)
         lines.unpersist()
         counts = {
@@ -252,180 +196,35 @@ class Engine:
         # Spark keeps a byte-order mark and spaces in header names; use the names DuckDB read.
         return raw.toDF(*opened.columns), opened, duck
 
-    def _parse(self, raw: DataFrame, columns: ColumnMap, dates: DateReading,
-               limit: dt.date, decimal: str) -> DataFrame:
-        text = lambda c: F.nullif(F.trim(F.col(c).cast("string")), F.lit(""))  # noqa: E731
-
-        def number(c: str | None) -> Any:
-            if c is None:
-                return F.lit(None).cast("decimal(18,6)")
-            return spark_number(F.col(_q(c)).cast("string"), decimal).cast("decimal(18,6)")
-
-        # Dates: the reading decided for the whole column, in Spark SQL; outside 1970-01-01 ..
-        # ``limit`` (the as-of date, else today) a date is left out (``day`` NULL) and counted.
-        date_sql = _q(columns.date) if dates.native else f"trim(CAST({_q(columns.date)} AS STRING))"
-        date_text = F.expr(date_sql)
-        parsed = F.expr(dates.spark_sql.replace("{v}", date_sql))
-        plausible = F.when(parsed.between(F.lit(EARLIEST), F.lit(limit)), parsed)
-        for c in (columns.quantity, columns.price, columns.amount):
-            if c is None:
-                continue
-            bad = raw.filter(~spark_missing(F.col(_q(c)).cast("string"))
-                             & spark_number(F.col(_q(c)).cast("string"), decimal).isNull())
-            examples = [r[0] for r in bad.select(text(c)).limit(3).collect()]
-            if examples:
-                raise DataError(f"column '{c}' should hold numbers but some lines do not, e.g. "
-                                f"{', '.join(map(repr, examples))}; fix those cells or map "
-                                "another column")
-        quantity, price = number(columns.quantity), number(columns.price)
-        if columns.amount:
-            amount = number(columns.amount)
-        elif columns.quantity and columns.price:
-            amount = (quantity * price).cast("decimal(38,6)")
-        else:
-            amount = F.lit(None).cast("decimal(38,6)")
-        order = spark_text(columns.order)
-        customer = spark_text(columns.customer)
-        # As the local engine: whole-number ids without leading zeros group as BIGINT (the
-        # same text written back); any other id stays text, exactly as read.
-        if raw.filter(customer.isNotNull() & ~customer.rlike(CANONICAL_INTEGER)).limit(1) \
-                .count() == 0:
-            customer = customer.cast("bigint")
-        frame = raw.select(
-            customer.alias("customer"), plausible.alias("day"),
-            order.alias("order_raw"),
-            spark_text(columns.product).alias("product"),
-            quantity.alias("quantity"), price.alias("price"), amount.alias("amount"),
-            date_text.alias("date_text"), parsed.alias("ts"),
-            F.expr(dates.missing_sql(date_sql)).alias("date_missing"))
-        returns = F.coalesce(F.col("order_raw").rlike(r"^C[0-9]+$"), F.lit(False)) | \
-            F.coalesce(F.col("quantity") < 0, F.lit(False))
-        if not columns.quantity:
-            returns = returns | F.coalesce(F.col("amount") < 0, F.lit(False))
-        return frame.select(
-            "*", returns.alias("is_return"),
-            (~F.col("date_missing") & F.col("ts").isNull()).alias("date_bad"),
-            F.coalesce(F.col("ts") < F.lit(EARLIEST), F.lit(False)).alias("date_early"),
-            F.coalesce(F.col("ts") > F.lit(limit), F.lit(False)).alias("date_late"))
-
-    # ---- preparation and fit ------------------------------------------------------------
-    def _preparer(self, data: DataFrame, X: pd.DataFrame, log1p: Any) -> Preparer:
-        numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
-                   and not pd.api.types.is_bool_dtype(X[c])]
-        categorical = [c for c in X.columns if c not in numeric]
-        stats = data.select(*[f(F.col(_q(c))).alias(f"{i}_{k}") for i, c in enumerate(numeric)
-                              for k, f in (("skew", F.skewness),)]).first() if numeric else []
-        if log1p == "auto":
-            logged = {c for i, c in enumerate(numeric)
-                      if stats[i] is not None and abs(stats[i]) > SKEW_THRESHOLD}
-        elif log1p == "none":
-            logged = set()
-        else:
-            logged = set(log1p)
-        specs: list[FeatureSpec] = []
-        for c in numeric:
-            column = F.col(_q(c)).cast("double")
-            value = F.signum(column) * F.log1p(F.abs(column)) if c in logged else column
-            center, scale, median = data.select(
-                F.avg(value), F.stddev_pop(value),
-                F.percentile(F.col(_q(c)).cast("double"), 0.5)).first()
-            specs.append(FeatureSpec(c, "numeric", "log1p" if c in logged else "none",
-                                     center=float(center),
-                                     scale=float(scale) if scale and scale > 0 else 1.0,
-                                     fill=float(median)))
-        for c in categorical:
-            levels = sorted(str(r[0]) for r in data.select(F.col(_q(c)).cast("string"))
-                            .distinct().collect() if r[0] is not None)
-            mode = data.groupBy(F.col(_q(c))).count().orderBy(F.desc("count"), F.col(_q(c)))
-            specs.append(FeatureSpec(c, "categorical", categories=levels,
-                                     fill=str(mode.first()[0]), weight=CATEGORY_WEIGHT))
-        return Preparer(specs)
-
-    def _prepared(self, data: DataFrame, preparer: Preparer) -> DataFrame:
-        columns = []
-        for spec in preparer.specs:
-            raw = F.col(_q(spec.name))
-            if spec.kind == "numeric":
-                value = raw.cast("double")
-                if spec.transform == "log1p":
-                    value = F.signum(value) * F.log1p(F.abs(value))
-                columns.append((value - F.lit(spec.center)) / F.lit(spec.scale))
-            else:
-                columns += [F.when(raw.cast("string") == F.lit(level), F.lit(spec.weight))
-                            .otherwise(F.lit(0.0)) for level in spec.categories]
-        names = [f"_p{i}" for i in range(len(columns))]
-        frame = data.select("_row", *[c.alias(n) for c, n in zip(columns, names, strict=True)])
-        return VectorAssembler(inputCols=names, outputCol="features").transform(frame)
-
-    def fit(self, model: SegmentModel, X: pd.DataFrame, step: Progress) -> None:
-        """Fit ``model`` with Spark: the fitter the pipeline calls instead of model.fit."""
-        model._check_params()
+    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> None:
+        """``model.plan`` on the driver (preparation, k, stability resamples), the full-data
+        fit in Spark, ``model.finish`` (canonical ids, silhouette, stability, structure)."""
+        plan = model.plan(X, on_progress)
         table = X.reset_index(drop=True).assign(_row=np.arange(len(X)))
         table.columns = [str(c) for c in table.columns]
         table.to_parquet(self.work / "customers.parquet", index=False)
         data = self.spark.read.parquet(str(self.work / "customers.parquet"))
-        model.feature_names_in_ = np.asarray([c for c in table.columns if c != "_row"],
-                                             dtype=object)
-        model.n_features_in_ = len(model.feature_names_in_)
-        model.preparer_ = self._preparer(data, X, model.log1p)
-        X_prep = model.preparer_.transform(X.reset_index(drop=True))
-        distinct = distinct_rows(X_prep, int(model.seed))
-        n_distinct = len(distinct.X)
-        bootstrap = model.resamples(distinct)  # on a driver-side sample, as the k sweep
-        if model.k == "auto":
-            ks = model._k_range(len(X_prep), n_distinct)
-            step("choose k")
-            fit_rows, sil_rows = model._samples(distinct, max(ks))
-            model.k_selection_, _ = sweep(
-                fit_rows, sil_rows, ks, int(model.seed), model.n_init, model.max_iter,
-                on_k=lambda k: step(f"k={k}"), bootstrap=bootstrap)
-            k = model.k_selection_.recommended
-        else:
-            k = int(model.k)
-            model._check_k_fits(k, len(X_prep), n_distinct)
-            model.k_selection_ = None
-            _, sil_rows = model._samples(distinct, k)
-        step("fit (Spark)")
-        vectors = self._prepared(data, model.preparer_).cache()
+        on_progress("fit (Spark)")
+        vectors = prepared_vectors(data, model.preparer_).cache()
         # k-means|| finds a good start but a single run still lands in a worse local optimum
         # often enough (on planted data: ARI 0.65 against the local engine), so, like the local
         # engine, keep the best of several restarts (each a full Spark job).
         best = None
         for restart in range(min(model.n_init, SPARK_RESTARTS)):
-            fitted = KMeans(k=k, initMode="k-means||", seed=int(model.seed) + restart,
+            fitted = KMeans(k=plan.k, initMode="k-means||", seed=int(model.seed) + restart,
                             maxIter=model.max_iter, tol=1e-6,
                             featuresCol="features").fit(vectors)
             if best is None or fitted.summary.trainingCost < best.summary.trainingCost:
                 best = fitted
         assert best is not None
-        fitted = best
-        centers = np.asarray(fitted.clusterCenters(), dtype=np.float64)
-        own = model._set_canonical(centers, distinct)
-        model.n_iter_ = int(fitted.summary.numIter)
-        model.silhouette_ = silhouettes(sil_rows.X, [own[sil_rows.index]], sil_rows.weight)[0]
-        model.judge(distinct, bootstrap)
         vectors.unpersist()
+        model.finish(plan, np.asarray(best.clusterCenters(), dtype=np.float64),
+                     int(best.summary.numIter))
 
-    # ---- outputs ------------------------------------------------------------------------
-    def finish(self, result: SegmentationResult) -> None:
-        """Write segments with Spark (Parquet by segment) when the result is saved."""
-        result.summary["engine"] = {"name": "spark", "master": self.master or "local[*]",
-                                    "spark_version": self.spark.version}
-        result.writers.append(self._write_segments)
-        if len(result.assignments) > CSV_LIMIT:
-            result.skip_files.add("segments.csv")
-
-    def _write_segments(self, result: SegmentationResult, out: Path) -> None:
-        """segments.parquet, partitioned by segment, into ``out``.
-
-        ``out`` is ``SegmentationResult.save``'s fresh staging folder, swapped into the real
-        output folder only when every file is written (``outdir``): nothing to replace here.
-        """
-        source = self.work / "segments_source.parquet"
-        result.assignments.to_parquet(source, index=False)
-        target = out / "segments.parquet"
-        (self.spark.read.parquet(str(source)).write.mode("errorifexists")
-         .partitionBy("segment").parquet(str(target)))
+    def info(self, customers: int) -> EngineInfo:
+        return EngineInfo("spark", {"master": self.master or "local[*]",
+                                    "spark_version": self.spark.version},
+                          SegmentFiles(csv=customers <= CSV_LIMIT, parquet_by_segment=True))
 
     def score(self, model: SegmentModel, source: Any) -> pd.DataFrame:
         """Score a customer table (CSV/Parquet) with Spark: prepared vectors, nearest centre."""
@@ -438,8 +237,8 @@ class Engine:
         decimal = detect_decimal(duck, "raw", numeric)
         duck.close()
         # Ids stay text as read; numeric features read by the same rules as the local engine.
-        data = data.select(*[spark_number(F.col(_q(c)).cast("string"), decimal).alias(c)
-                             if c in numeric else F.col(_q(c)) for c in data.columns])
+        data = data.select(*[spark_number(F.col(spark_ident(c)).cast("string"), decimal).alias(c)
+                             if c in numeric else F.col(spark_ident(c)) for c in data.columns])
         missing = [s.name for s in model.preparer_.specs if s.name not in data.columns]
         if missing:
             raise DataError(f"input lacks the model's feature column(s) "
@@ -447,7 +246,7 @@ class Engine:
                             "model trained on these columns")
         fills = {s.name: s.fill for s in model.preparer_.specs if s.fill is not None}
         data = data.fillna(fills).withColumn("_row", F.monotonically_increasing_id())
-        vectors = self._prepared(data, model.preparer_)
+        vectors = prepared_vectors(data, model.preparer_)
         centers = model.cluster_centers_
         distance = [F.sqrt(F.aggregate(F.arrays_zip(vector_to_array("features"),
                                                       F.array(*[F.lit(float(v)) for v in c])),
@@ -458,8 +257,9 @@ class Engine:
                                .alias("segment"), F.array_min("d").alias("distance"))
         id_column = getattr(model, "id_column_", None)
         keep = [id_column] if id_column and id_column in data.columns else []
-        joined = data.select("_row", *[_q(c) for c in keep]).join(scored, "_row").orderBy("_row")
-        frame = _to_pandas(joined.drop("_row"), self.work, "scored")
+        joined = (data.select("_row", *[spark_ident(c) for c in keep]).join(scored, "_row")
+                  .orderBy("_row"))
+        frame = to_pandas(joined.drop("_row"), self.work, "scored")
         names = np.asarray(model.segment_names_, dtype=object)
         out = pd.DataFrame({"segment": frame["segment"].astype("int64")})
         out["segment_name"] = names[out["segment"].to_numpy()]
@@ -474,10 +274,4 @@ class Engine:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def vector_to_array(column: str) -> Any:
-    from pyspark.ml.functions import vector_to_array as to_array
-
-    return to_array(F.col(column))
-
-
-__all__ = ["Engine", "session"]
+__all__ = ["SparkEngine"]

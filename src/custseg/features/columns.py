@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 
 from ..errors import DataError
+from ..names import column_key
 
 # Spellings seen in real exports, most specific first (Online Retail, the groceries file, plain).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
@@ -44,22 +44,18 @@ class ColumnMap:
         return asdict(self)
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def map_columns(columns: list[str], given: dict[str, str | None]) -> ColumnMap:
     """Resolve every role: the flag's column when given (it must exist), else detection."""
     by_key: dict[str, str] = {}
     for column in columns:
-        by_key.setdefault(_key(column), column)
+        by_key.setdefault(column_key(column), column)
     shown = ", ".join(f"'{c}'" for c in columns)
     found: dict[str, str | None] = {}
     taken: set[str] = set()
     for role, names in ROLE_NAMES.items():
         wanted = given.get(role)
         if wanted:
-            match = wanted if wanted in columns else by_key.get(_key(wanted))
+            match = wanted if wanted in columns else by_key.get(column_key(wanted))
             if match is None:
                 raise DataError(f"column '{wanted}' given in {FLAGS[role]} not found; columns "
                                 f"are: {shown}")

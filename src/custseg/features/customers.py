@@ -11,7 +11,6 @@ so the schema check can refuse the column in one line if it is used.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import pandas as pd
 from ..dialect import Dialect, ReadOptions
 from ..errors import DataError
 from ..missing import is_missing_sql
+from ..names import column_key
 from ..numbers import ColumnNumbers, detect_decimal, is_plain_sql, number_sql
 from ..sources import VIEW, Source, open_source
 from ..sql import ident as quote
@@ -58,10 +58,6 @@ class CustomerTable:
                 "ids_trimmed": self.ids_trimmed}
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def is_number_type(kind: str) -> bool:
     return kind.split("(")[0] in _NUMBER_TYPES
 
@@ -79,7 +75,7 @@ def find_id_column(con: duckdb.DuckDBPyConnection, source: Source, given: str | 
     if first_column_is_id:
         return source.columns[0]
     for column in source.columns:
-        if _key(column) in _ID_NAMES:
+        if column_key(column) in _ID_NAMES:
             return column
     first = source.columns[0]
     kind = source.types[first]

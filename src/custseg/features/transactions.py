@@ -35,7 +35,7 @@ from .dates import (
     window_counts,
     window_counts_sql,
 )
-from .spec import DUCKDB, feature_names, features_sql
+from .feature_sql import DUCKDB, feature_names, features_sql
 
 MONEY = "DECIMAL(18,6)"
 
@@ -55,6 +55,18 @@ class HistoryFeatures:
     @property
     def money(self) -> bool:
         return self.columns.has_money
+
+    def close(self) -> None:
+        """Close the DuckDB session (the stage that opened the history closes it)."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self) -> HistoryFeatures:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 

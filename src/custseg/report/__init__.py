@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import jinja2
 import numpy as np
+import pandas as pd
 from matplotlib.colors import to_hex
 
+from ..model import SegmentModel
+from ..profile import SegmentProfile
 from ..rfm import RFM_NAMES
 from . import charts
 
-if TYPE_CHECKING:
-    from ..pipeline import SegmentationResult
+
+class SegmentationResult(Protocol):
+    """What the report reads of a run (``result.SegmentationResult`` has it all); declared
+    here so that the report depends on what it reads, not on the result module."""
+
+    @property
+    def summary(self) -> dict[str, Any]: ...
+    @property
+    def profiles(self) -> Sequence[SegmentProfile]: ...
+    @property
+    def model(self) -> SegmentModel: ...
+    @property
+    def data(self) -> pd.DataFrame: ...
+    @property
+    def prepared(self) -> np.ndarray: ...
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]: ...
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("custseg.report", "templates"),
@@ -76,8 +95,8 @@ def render_report(result: SegmentationResult) -> str:
     by_id = {p.id: p.name for p in result.profiles}
     kpis = summary.get("kpis", [])
     kpi_img = charts.kpi_chart(kpis) if kpis else None
-    affinity = result.extra_tables.get("affinity.csv")
-    monthly = result.extra_tables.get("monthly_sales.csv")
+    affinity = result.tables.get("affinity.csv")
+    monthly = result.tables.get("monthly_sales.csv")
     stability = summary.get("stability") or {"runs": 0}
     by_segment = {seg["id"]: seg for seg in summary.get("segments", [])}
     stability_values = [by_segment.get(p.id, {}).get("stability") for p in result.profiles]

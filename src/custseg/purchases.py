@@ -1,18 +1,19 @@
-"""Purchase histories: features in, and the RFM view and quality accounting added to a result."""
+"""The purchase-history stage's own outputs: default features, and after the fit the extras a
+history adds to a result (every feature and RFM column per customer, quality counts, RFM view,
+product tables), computed while the stage still holds its DuckDB session and returned as values.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-from .features.transactions import HistoryFeatures, customer_features
+from . import affinity
+from .features.transactions import HistoryFeatures
+from .prep import skewed_columns
 from .rfm import RFM_NAMES, rfm_scores
-
-if TYPE_CHECKING:
-    from .pipeline import SegmentationResult
-
-__all__ = ["attach", "customer_features", "default_features"]
 
 # What K-means clusters on by default: the RFM core plus basket size and tenure, which separate
 # new customers from occasional ones. The other features are kept in features.csv and
@@ -29,8 +30,6 @@ LOG_CANDIDATES = {"frequency", "monetary", "avg_order_value", "distinct_products
 
 
 def default_log1p(found: HistoryFeatures, features: list[str]) -> list[str]:
-    from .prep import skewed_columns
-
     candidates = [f for f in features if f in LOG_CANDIDATES]
     return skewed_columns(found.frame, candidates) if candidates else []
 
@@ -40,21 +39,35 @@ def default_features(found: HistoryFeatures) -> list[str]:
     return [f for f in wanted if f in found.features]
 
 
-def attach(result: SegmentationResult, found: HistoryFeatures) -> None:
-    """Add every feature, the RFM columns and the history's quality counts to ``result``."""
+@dataclass(frozen=True)
+class HistoryExtras:
+    """What a purchase history adds to a segmentation."""
+
+    columns: pd.DataFrame  # computed features not clustered on + RFM columns, in assignment order
+    features_table: pd.DataFrame  # features.csv: every customer's computed features
+    transactions: dict[str, Any]  # summary.json "transactions"
+    rfm: dict[str, Any]  # summary.json "rfm"
+    notes: list[str]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # affinity.csv, ...
+    products: dict[str, Any] | None = None  # summary.json "products"
+
+
+def history_extras(found: HistoryFeatures, assignments: pd.DataFrame) -> HistoryExtras:
+    """Every feature, the RFM columns and the quality counts, for the customers of
+    ``assignments`` (in their order); product tables when the history names products."""
     id_column = found.columns.customer
     table = found.frame.set_index(id_column)
     scores = rfm_scores(found.frame).set_index(found.frame[id_column])
-    order = result.assignments[id_column]
+    order = assignments[id_column]
+    columns = pd.DataFrame(index=assignments.index)
     for name in found.features:
-        if name not in result.assignments:
-            result.assignments[name] = table.loc[order, name].to_numpy()
+        if name not in assignments:
+            columns[name] = table.loc[order, name].to_numpy()
     for column in scores.columns:
-        result.assignments[column] = scores.loc[order, column].to_numpy()
-    result.features_table = found.frame
-    cross = pd.crosstab(result.assignments["segment"], result.assignments["rfm_segment"])
+        columns[column] = scores.loc[order, column].to_numpy()
+    cross = pd.crosstab(assignments["segment"], columns["rfm_segment"])
     cross = cross.reindex(columns=[n for n in RFM_NAMES if n in cross.columns])
-    result.summary["transactions"] = {
+    transactions = {
         "columns": found.columns.to_dict(),
         "as_of": found.as_of.isoformat(),
         "money": found.money,
@@ -62,33 +75,30 @@ def attach(result: SegmentationResult, found: HistoryFeatures) -> None:
         "quality": found.quality,
         "notes": found.notes,
     }
-    result.summary["rfm"] = {
-        "counts": {name: int(n) for name, n in
-                   result.assignments["rfm_segment"].value_counts().items()},
+    rfm = {
+        "counts": {name: int(n) for name, n in columns["rfm_segment"].value_counts().items()},
         "by_segment": {int(seg): {str(k): int(v) for k, v in row.items() if v}
                        for seg, row in zip(cross.index.tolist(), cross.to_dict("records"),
                                            strict=True)},
     }
-    result.summary["data_quality"]["notes"] += found.notes
-    result.warnings += found.notes
-    result.history_connection = found.connection
+    tables: dict[str, pd.DataFrame] = {}
+    products = None
     if found.columns.product is not None and found.connection is not None:
-        _products(result, found)
+        tables, products = _products(found, assignments[[id_column, "segment"]])
+    return HistoryExtras(columns, found.frame, transactions, rfm, list(found.notes), tables,
+                         products)
 
 
-def _products(result: SegmentationResult, found: HistoryFeatures) -> None:
+def _products(found: HistoryFeatures, segments: pd.DataFrame
+              ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Affinity, share of spend and monthly sales per segment (tables, summary, report)."""
-    from . import affinity
-
     con, id_column = found.connection, found.columns.customer
     assert con is not None
-    segments = result.assignments[[id_column, "segment"]]
     top = affinity.product_affinity(con, segments, id_column)
     shares = affinity.spend_share(con, segments, id_column, found.money)
     monthly = affinity.monthly_sales(con, segments, id_column, found.money)
-    result.extra_tables.update({"affinity.csv": top, "product_share.csv": shares,
-                                "monthly_sales.csv": monthly})
-    result.summary["products"] = {
+    tables = {"affinity.csv": top, "product_share.csv": shares, "monthly_sales.csv": monthly}
+    summary = {
         "affinity_rule": (f"index = P(product | segment) / P(product) x 100; products bought by "
                           f"at least {affinity.MIN_BUYERS} customers and "
                           f"{affinity.MIN_SHARE:.0%} of the segment"),
@@ -97,3 +107,4 @@ def _products(result: SegmentationResult, found: HistoryFeatures) -> None:
                            .round(4).to_dict("records") for _, part in top.groupby("segment")},
         "monthly_products": sorted(monthly["product"].unique().tolist()),
     }
+    return tables, summary

@@ -30,7 +30,7 @@ MONEY_FEATURES = ["monetary", "avg_order_value"]
 
 
 @dataclass(frozen=True)
-class Dialect:
+class SqlDialect:
     """The few spellings that differ between engines."""
 
     name: str
@@ -44,8 +44,8 @@ class Dialect:
         return f"CAST({expression} AS DOUBLE)"
 
 
-DUCKDB = Dialect("duckdb")
-SPARK = Dialect("spark")
+DUCKDB = SqlDialect("duckdb")
+SPARK = SqlDialect("spark")
 
 
 def feature_names(money: bool, product: bool, returns: bool) -> list[str]:
@@ -61,7 +61,7 @@ def feature_names(money: bool, product: bool, returns: bool) -> list[str]:
     return names
 
 
-def features_sql(dialect: Dialect, as_of: str, money: bool, product: bool, quantity: bool,
+def features_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quantity: bool,
                  returns: bool) -> str:
     """One SELECT producing a row per customer; ``as_of`` is a SQL date expression."""
     d = dialect

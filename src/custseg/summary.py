@@ -1,0 +1,120 @@
+"""summary.json: the one place that decides its shape (``docs/summary.schema.json`` checks it).
+
+``build_summary`` reads the values the stages returned and writes them in a fixed key order, so
+that the same run gives the same bytes. Nothing else writes summary keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import stability
+from ._version import __version__
+from .dialect import Dialect
+from .engines.base import EngineInfo
+from .kpis import segment_kpis
+from .model import SegmentModel
+from .prep import MissingReport
+from .profile import SegmentProfile
+from .purchases import HistoryExtras
+
+
+@dataclass(frozen=True)
+class InputFacts:
+    """What was read: the source, its size and columns, how it was read and what the reader
+    converted."""
+
+    label: str
+    rows: int
+    columns: list[str]
+    dialect: Dialect
+    reader_quality: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CleaningFacts:
+    """What cleaning decided: the id column, the features used and everything left out."""
+
+    id_column: str
+    features: list[str]  # the feature columns K-means saw
+    constant: list[str]  # feature columns dropped for having one value
+    skipped: dict[str, str]  # column -> why it is not a feature
+    missing: MissingReport
+    notes: list[str]
+
+
+def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: SegmentModel,
+                  profiles: Sequence[SegmentProfile], assignments: pd.DataFrame,
+                  warnings: Sequence[str], feature_roles: dict[str, str],
+                  alignment: dict[str, Any] | None, history: HistoryExtras | None,
+                  engine: EngineInfo) -> dict[str, Any]:
+    selection = model.k_selection_.to_dict() if model.k_selection_ is not None else {
+        "rule": f"k fixed by the user (k={model.n_clusters_})", "recommended": model.n_clusters_,
+        "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
+    missing = cleaning.missing
+    notes = list(cleaning.notes) + (history.notes if history is not None else [])
+    summary: dict[str, Any] = {
+        "custseg_version": __version__,
+        "input": {"source": source.label, "rows": source.rows, "columns": source.columns,
+                  "dialect": source.dialect.to_dict(), "read_as": source.dialect.describe()},
+        "id_column": cleaning.id_column,
+        "features": cleaning.features,
+        "k": int(model.n_clusters_),
+        "k_selection": selection,
+        "silhouette": round(float(model.silhouette_), 6),
+        "inertia": round(float(model.inertia_), 6),
+        "n_customers": int(len(model.labels_)),
+        "seed": int(model.seed),
+        "data_quality": {
+            "rows_read": source.rows,
+            "rows_used": int(len(model.labels_)),
+            "missing": {"policy": missing.policy, "rows_affected": missing.rows_affected,
+                        "by_column": missing.by_column,
+                        "fill_values": missing.fill_values if missing.rows_affected else {}},
+            "constant_columns_dropped": cleaning.constant,
+            "columns_not_used": cleaning.skipped,
+            "log1p": [s.name for s in model.preparer_.specs if s.transform == "log1p"],
+            **source.reader_quality,
+            "notes": notes,
+        },
+        "structure": model.structure_.to_dict(),
+        "stability": stability_summary(model),
+        "segments": [{**p.to_dict(), **segment_stability(model, p.id)} for p in profiles],
+        "warnings": list(warnings),
+        "roles": feature_roles,
+    }
+    if alignment is not None:
+        summary["alignment"] = alignment
+    if history is not None:
+        summary["transactions"] = history.transactions
+        summary["rfm"] = history.rfm
+        if history.products is not None:
+            summary["products"] = history.products
+    engine_block = engine.to_dict()
+    if engine_block is not None:
+        summary["engine"] = engine_block
+    summary["kpis"] = segment_kpis(assignments, {p.id: p.name for p in profiles})
+    return summary
+
+
+def stability_summary(model: SegmentModel) -> dict[str, Any]:
+    """How stability was measured (``stability``), or that it was not."""
+    if model.stability_ is None:
+        return {"runs": 0, "method": "not measured (stability_runs=0)"}
+    return {"runs": int(model.stability_runs), "method": stability.METHOD,
+            "customers_resampled": int(model.stability_customers_),
+            "labels": {word: floor for floor, word in stability.LABELS}}
+
+
+def segment_stability(model: SegmentModel, segment_id: int) -> dict[str, Any]:
+    """A segment's mean bootstrap Jaccard (3 decimals) and Hennig's word for it; None and
+    "not measured" when stability is off or the segment never appeared in a resample."""
+    value = None if model.stability_ is None else float(model.stability_[segment_id])
+    if value is None or np.isnan(value):
+        return {"stability": None, "stability_label": "not measured"}
+    return {"stability": round(value, 3), "stability_label": stability.label(value)}
