@@ -99,16 +99,16 @@ def _segment_history(data: str | os.PathLike[str] | pd.DataFrame | None,
     if data is None:
         raise DataError("--transactions needs a purchase history file; pass its path")
     with engine.history_features(data, options.history_columns(), options.as_of,
-                                 options.date_format, options.read_options()) as found:
+                                 options.date_format, options.read_options()) as history:
         source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
         features = list(options.features) if options.features else None
-        features = features or purchases.default_features(found)
-        log1p = purchases.default_log1p(found, features) if options.log1p is None else None
-        table = CustomerTable(found.frame, source, found.dialect, found.columns.customer,
-                              [str(c) for c in found.frame.columns])
+        features = features or purchases.default_features(history)
+        log1p = purchases.default_log1p(history, features) if options.log1p is None else None
+        table = CustomerTable(history.frame, source, history.dialect, history.columns.customer,
+                              [str(c) for c in history.frame.columns])
         staged = _stages(table, features, options.model(log1p=log1p), options, engine,
                          earlier, step)
-        extras = purchases.history_extras(found, staged.assignments)
+        extras = purchases.history_extras(history, staged.assignments)
     return assemble(table, staged, engine, extras)
 
 

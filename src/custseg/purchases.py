@@ -29,14 +29,14 @@ DEFAULT_WITHOUT_MONEY = ["recency_days", "frequency", "tenure_days", "distinct_p
 LOG_CANDIDATES = {"frequency", "monetary", "avg_order_value", "distinct_products", "total_items"}
 
 
-def default_log1p(found: HistoryFeatures, features: list[str]) -> list[str]:
+def default_log1p(history: HistoryFeatures, features: list[str]) -> list[str]:
     candidates = [f for f in features if f in LOG_CANDIDATES]
-    return skewed_columns(found.frame, candidates) if candidates else []
+    return skewed_columns(history.frame, candidates) if candidates else []
 
 
-def default_features(found: HistoryFeatures) -> list[str]:
-    wanted = DEFAULT_WITH_MONEY if found.money else DEFAULT_WITHOUT_MONEY
-    return [f for f in wanted if f in found.features]
+def default_features(history: HistoryFeatures) -> list[str]:
+    wanted = DEFAULT_WITH_MONEY if history.money else DEFAULT_WITHOUT_MONEY
+    return [f for f in wanted if f in history.features]
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,15 @@ class HistoryExtras:
     products: dict[str, Any] | None = None  # summary.json "products"
 
 
-def history_extras(found: HistoryFeatures, assignments: pd.DataFrame) -> HistoryExtras:
+def history_extras(history: HistoryFeatures, assignments: pd.DataFrame) -> HistoryExtras:
     """Every feature, the RFM columns and the quality counts, for the customers of
     ``assignments`` (in their order); product tables when the history names products."""
-    id_column = found.columns.customer
-    table = found.frame.set_index(id_column)
-    scores = rfm_scores(found.frame).set_index(found.frame[id_column])
+    id_column = history.columns.customer
+    table = history.frame.set_index(id_column)
+    scores = rfm_scores(history.frame).set_index(history.frame[id_column])
     order = assignments[id_column]
     columns = pd.DataFrame(index=assignments.index)
-    for name in found.features:
+    for name in history.features:
         if name not in assignments:
             columns[name] = table.loc[order, name].to_numpy()
     for column in scores.columns:
@@ -68,12 +68,12 @@ def history_extras(found: HistoryFeatures, assignments: pd.DataFrame) -> History
     cross = pd.crosstab(assignments["segment"], columns["rfm_segment"])
     cross = cross.reindex(columns=[n for n in RFM_NAMES if n in cross.columns])
     transactions = {
-        "columns": found.columns.to_dict(),
-        "as_of": found.as_of.isoformat(),
-        "money": found.money,
-        "features_computed": found.features,
-        "quality": found.quality,
-        "notes": found.notes,
+        "columns": history.columns.to_dict(),
+        "as_of": history.as_of.isoformat(),
+        "money": history.money,
+        "features_computed": history.features,
+        "quality": history.quality,
+        "notes": history.notes,
     }
     rfm = {
         "counts": {name: int(n) for name, n in columns["rfm_segment"].value_counts().items()},
@@ -83,20 +83,20 @@ def history_extras(found: HistoryFeatures, assignments: pd.DataFrame) -> History
     }
     tables: dict[str, pd.DataFrame] = {}
     products = None
-    if found.columns.product is not None and found.connection is not None:
-        tables, products = _products(found, assignments[[id_column, "segment"]])
-    return HistoryExtras(columns, found.frame, transactions, rfm, list(found.notes), tables,
+    if history.columns.product is not None and history.connection is not None:
+        tables, products = _products(history, assignments[[id_column, "segment"]])
+    return HistoryExtras(columns, history.frame, transactions, rfm, list(history.notes), tables,
                          products)
 
 
-def _products(found: HistoryFeatures, segments: pd.DataFrame
+def _products(history: HistoryFeatures, segments: pd.DataFrame
               ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Affinity, share of spend and monthly sales per segment (tables, summary, report)."""
-    con, id_column = found.connection, found.columns.customer
+    con, id_column = history.connection, history.columns.customer
     assert con is not None
     top = affinity.product_affinity(con, segments, id_column)
-    shares = affinity.spend_share(con, segments, id_column, found.money)
-    monthly = affinity.monthly_sales(con, segments, id_column, found.money)
+    shares = affinity.spend_share(con, segments, id_column, history.money)
+    monthly = affinity.monthly_sales(con, segments, id_column, history.money)
     tables = {"affinity.csv": top, "product_share.csv": shares, "monthly_sales.csv": monthly}
     summary = {
         "affinity_rule": (f"index = P(product | segment) / P(product) x 100; products bought by "

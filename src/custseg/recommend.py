@@ -92,11 +92,11 @@ def recommend(segments: str | os.PathLike[str] | pd.DataFrame,
     if {"segment", "segment_name"} - set(segments.columns):
         raise DataError("segments must come from custseg segment (segment, segment_name)")
     id_column = str(segments.columns[0])
-    with customer_features(transactions, encoding=encoding, options=options) as found:
-        if found.columns.product is None or found.connection is None:
+    with customer_features(transactions, encoding=encoding, options=options) as history:
+        if history.columns.product is None or history.connection is None:
             raise DataError("the purchase history has no product column; name it with "
                             "--product-col")
-        recs = recommend_from(found.connection, segments, id_column, top)
+        recs = recommend_from(history.connection, segments, id_column, top)
     ids = segments[[id_column]].assign(customer_text=segments[id_column].astype(str))
     out = ids.merge(recs, on="customer_text").drop(columns="customer_text")
     return out[[id_column, "rank", "product", "score", "reason"]].sort_values(
@@ -110,9 +110,9 @@ def evaluate_holdout(source: str | os.PathLike[str] | pd.DataFrame, top: int = 1
     they bought that day. The same for recommending overall best sellers they have not bought."""
     from .pipeline import segment
 
-    found = customer_features(source)
-    con = found.connection
-    if con is None or found.columns.product is None:
+    full_history = customer_features(source)
+    con = full_history.connection
+    if con is None or full_history.columns.product is None:
         raise DataError("evaluation needs a purchase history with a product column")
     con.execute("""CREATE TEMP TABLE last_day AS
         SELECT customer, max(day) AS last FROM lines WHERE NOT is_return
@@ -128,16 +128,17 @@ def evaluate_holdout(source: str | os.PathLike[str] | pd.DataFrame, top: int = 1
         EXCEPT
         SELECT DISTINCT CAST(l.customer AS VARCHAR), l.product
         FROM lines l JOIN last_day d ON l.customer = d.customer AND l.day < d.last""").df()
-    money = found.money
-    history = train.assign(returned=train["is_return"].astype(int)).drop(columns="is_return")
+    money = full_history.money
+    train_history = train.assign(returned=train["is_return"].astype(int)).drop(columns="is_return")
     if not money:
-        history = history.drop(columns="amount")
-    if found.columns.quantity is None:
-        history = history.drop(columns="quantity")
-    result = segment(history, transactions=True, customer_col="customer", date_col="day",
-                     order_col="order_key" if found.columns.order else None,
+        train_history = train_history.drop(columns="amount")
+    if full_history.columns.quantity is None:
+        train_history = train_history.drop(columns="quantity")
+    result = segment(train_history, transactions=True, customer_col="customer", date_col="day",
+                     order_col="order_key" if full_history.columns.order else None,
                      product_col="product", k=k, seed=seed,
-                     amount_col="amount" if money and found.columns.quantity is None else None)
+                     amount_col=("amount" if money and full_history.columns.quantity is None
+                                 else None))
     id_column = str(result.assignments.columns[0])
     wanted = held_out.groupby("customer_text")["product"].apply(set).to_dict()
     rates: dict[str, float | int] = {"customers_evaluated": len(wanted), "top": top,

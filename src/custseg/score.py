@@ -47,9 +47,9 @@ def _history_frame(model: SegmentModel, source: str | os.PathLike[str],
     from .features.transactions import customer_features
 
     trained_on = getattr(model, "input_", {}) or {}
-    found = customer_features(source, given=trained_on.get("columns") or {}, as_of=as_of,
+    history = customer_features(source, given=trained_on.get("columns") or {}, as_of=as_of,
                               missing_ok=True, options=options)
-    return found.frame
+    return history.frame
 
 
 def score_file(model: SegmentModel, source: str | os.PathLike[str],
@@ -75,9 +75,9 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
 
         spark = SparkEngine(spark_master, spark_conf or {}, int(model.seed))
         if history:
-            found = spark.history_features(source, model.input_.get("columns") or {}, as_of,
+            history = spark.history_features(source, model.input_.get("columns") or {}, as_of,
                                            None, options)
-            scored = iter([score_frame(model, found.frame)])
+            scored = iter([score_frame(model, history.frame)])
         else:
             scored = iter([spark.score(model, source)])
     else:

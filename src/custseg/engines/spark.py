@@ -165,11 +165,12 @@ class SparkEngine:
             "exact_duplicate_lines": int(total) - int(distinct), "lines_used": int(used),
             "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
         }
-        found = finish_features(frame, columns, as_of_day, int(total), counts, returns_used > 0)
-        found.quality["engine"] = "spark"
-        found.dialect = replace(opened.dialect, decimal=decimal)
-        found.notes = date_notes(dates, counts, limit) + found.notes
-        return found
+        history_features = finish_features(frame, columns, as_of_day, int(total), counts,
+                                           returns_used > 0)
+        history_features.quality["engine"] = "spark"
+        history_features.dialect = replace(opened.dialect, decimal=decimal)
+        history_features.notes = date_notes(dates, counts, limit) + history_features.notes
+        return history_features
 
     def _read(self, path: Path, kind: str) -> tuple[DataFrame, Source, Any]:
         """The file in Spark, read with the dialect DuckDB's sniffer finds (delimiter, quote,

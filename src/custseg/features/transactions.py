@@ -237,10 +237,11 @@ def customer_features(
         "lines_used": int(scan[11]), "returns_used": int(scan[12]),
         "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
     }
-    found = _aggregate(con, columns, total, as_of_day, counts)
-    found.dialect = dialect
-    found.notes = opened.notes + date_notes(dates, counts, limit) + found.notes
-    return found
+    history_features = _aggregate(con, columns, total, as_of_day, counts)
+    history_features.dialect = dialect
+    history_features.notes = [*opened.notes, *date_notes(dates, counts, limit),
+                              *history_features.notes]
+    return history_features
 
 
 def customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> tuple[str, int]:
@@ -303,9 +304,9 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
     sql = features_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
                        quantity=columns.quantity is not None, returns=returns_used > 0)
     frame = con.execute(sql).df()
-    found = finish_features(frame, columns, as_of, total, counts, returns_used > 0)
-    found.connection = con
-    return found
+    history_features = finish_features(frame, columns, as_of, total, counts, returns_used > 0)
+    history_features.connection = con
+    return history_features
 
 
 def finish_features(frame: pd.DataFrame, columns: ColumnMap, as_of: dt.date, total: int,
