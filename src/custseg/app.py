@@ -319,12 +319,12 @@ def main() -> None:
         result = _segment(path, base)
         structure_section(result)
         quality_section(result)
-        data_key = _key(f"{path}{base}")
+        data_key = _widget_key(f"{path}{base}")
         k = choose_k_section(result, data_key)
         chosen = json.dumps({**options, "k": k}, sort_keys=True)
         if k != result.summary["k"]:
             result = _segment(path, chosen)
-        run_key = _key(f"{path}{chosen}")
+        run_key = _widget_key(f"{path}{chosen}")
         edited = {p.id: st.session_state.get(f"name_{run_key}_{p.id}", p.name).strip()
                   for p in result.profiles}
         renames = {i: n for i, n in edited.items()
@@ -348,7 +348,7 @@ def main() -> None:
                  "option; the command line (CUSTSEG_DEBUG=1) shows details.")
 
 
-def _key(text: str) -> str:
+def _widget_key(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 

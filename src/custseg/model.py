@@ -81,7 +81,8 @@ def _frame_from(model: SegmentModel, X: Any, *, reset: bool) -> pd.DataFrame:
 class FitPlan:
     """What ``SegmentModel.plan`` decided before any fit on every row."""
 
-    data: Distinct  # every customer, as distinct prepared rows with counts
+    prepared: np.ndarray  # every customer's prepared row, in the order of X
+    data: Distinct  # the same rows as distinct rows with counts
     k: int
     fit_rows: Weighted  # where restarts run (every distinct row, or a sample)
     silhouette_rows: Weighted
@@ -202,7 +203,8 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             raise DataError("Input X contains NaN; impute or drop missing values before fitting "
                             "(custseg.segment does this with missing='impute')")
         self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
-        data = distinct_rows(self.preparer_.transform(frame), int(self.seed))
+        prepared = self.preparer_.transform(frame)
+        data = distinct_rows(prepared, int(self.seed))
         n_rows, n_distinct = data.n_rows, len(data.X)
         self.k_selection_: KSelection | None = None
         swept: KMeansFit | None = None
@@ -220,7 +222,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
             fit_rows, sil_rows = self._samples(data, k)
-        return FitPlan(data, k, fit_rows, sil_rows, swept, bootstrap)
+        return FitPlan(prepared, data, k, fit_rows, sil_rows, swept, bootstrap)
 
     def refine(self, plan: FitPlan) -> KMeansFit:
         """The local full-data fit: the best restart on the fit sample (the sweep's, when k

@@ -119,6 +119,7 @@ class Fitted:
     used: list[str]  # the feature columns K-means saw
     constant: list[str]  # feature columns dropped for having one value
     feature_roles: dict[str, str]
+    prepared: np.ndarray  # the matrix K-means saw, one row per customer
     warnings: list[str]
     alignment: align.Alignment | None
 
@@ -131,7 +132,6 @@ class Staged:
     model: SegmentModel
     fitted: Fitted
     profiles: list[SegmentProfile]
-    prepared: np.ndarray  # the matrix K-means saw
     assignments: pd.DataFrame
 
 
@@ -142,8 +142,8 @@ def _stages(table: CustomerTable, features: list[str] | None, model: SegmentMode
     clean = clean_table(table, features, options.missing)
     fitted = fit(clean, model, engine, options.roles, earlier, step)
     step("profile")
-    profiles, prepared, assignments = profile(clean, model, fitted)
-    return Staged(clean, model, fitted, profiles, prepared, assignments)
+    profiles, assignments = profile(clean, model, fitted)
+    return Staged(clean, model, fitted, profiles, assignments)
 
 
 def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
@@ -162,7 +162,7 @@ def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
         used = numeric + categorical
         feature_roles = resolve_roles(used, role_overrides)  # a bad --role fails before fitting
         step("choose k" if model.k == "auto" else "fit")
-        engine.fit(model, frame[used], step)
+        prepared = engine.fit(model, frame[used], step)
     warning_lines = [str(w.message) for w in caught]
     if model.k_selection_ is not None:
         warning_lines += model.k_selection_.warnings
@@ -171,14 +171,13 @@ def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
         alignment = align.match(model, frame[used], earlier)
         model.reorder(alignment.order)
         warning_lines += alignment.warnings()
-    return Fitted(used, constant, feature_roles, warning_lines, alignment)
+    return Fitted(used, constant, feature_roles, prepared, warning_lines, alignment)
 
 
 def profile(clean: CleanTable, model: SegmentModel, fitted: Fitted
-            ) -> tuple[list[SegmentProfile], np.ndarray, pd.DataFrame]:
+            ) -> tuple[list[SegmentProfile], pd.DataFrame]:
     """Profiles and names of the segments, and one assignment row per customer."""
-    frame, used = clean.frame, fitted.used
-    prepared = model.preparer_.transform(frame[used])
+    frame, used, prepared = clean.frame, fitted.used, fitted.prepared
     labels = model.labels_
     distances = np.sqrt(((prepared - model.cluster_centers_[labels]) ** 2).sum(axis=1))
     profiles = profile_segments(frame, prepared, labels, model.preparer_, fitted.feature_roles)
@@ -192,7 +191,7 @@ def profile(clean: CleanTable, model: SegmentModel, fitted: Fitted
     for column in used:
         # The values as read (missing cells stay empty): imputation is reported, not hidden.
         assignments[column] = clean.checked.loc[frame.index, column].to_numpy()
-    return profiles, prepared, assignments
+    return profiles, assignments
 
 
 def keep_names(profiles: list[SegmentProfile], names: dict[int, str]) -> None:
@@ -219,7 +218,7 @@ def assemble(table: CustomerTable, staged: Staged, engine: Engine,
                              clean.columns.skipped, clean.missing, clean.notes)
     return SegmentationResult(
         assignments=assignments, model=staged.model, profiles=tuple(staged.profiles),
-        data=clean.frame, prepared=staged.prepared, source=source, cleaning=cleaning,
+        data=clean.frame, prepared=fitted.prepared, source=source, cleaning=cleaning,
         feature_roles=fitted.feature_roles, engine=engine.info(len(assignments)),
         warnings=tuple(warning_lines),
         alignment=fitted.alignment.summary() if fitted.alignment is not None else None,

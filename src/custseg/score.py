@@ -47,9 +47,9 @@ def _history_frame(model: SegmentModel, source: str | os.PathLike[str],
     from .features.transactions import customer_features
 
     trained_on = getattr(model, "input_", {}) or {}
-    history = customer_features(source, given=trained_on.get("columns") or {}, as_of=as_of,
-                              missing_ok=True, options=options)
-    return history.frame
+    with customer_features(source, given=trained_on.get("columns") or {}, as_of=as_of,
+                           missing_ok=True, options=options) as history:
+        return history.frame
 
 
 def score_file(model: SegmentModel, source: str | os.PathLike[str],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -63,8 +64,9 @@ class Engine(Protocol):
                          date_format: str | None, options: ReadOptions) -> HistoryFeatures:
         """Per-customer features of a purchase history (one row per customer)."""
 
-    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> None:
-        """Fit ``model`` on the clean customer table ``X`` (feature columns only)."""
+    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> np.ndarray:
+        """Fit ``model`` on the clean customer table ``X`` (feature columns only); return the
+        prepared matrix K-means saw (one row per row of ``X``), so nothing prepares it twice."""
 
     def info(self, customers: int) -> EngineInfo:
         """What the result records about this engine, and how it writes segments."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..dialect import ReadOptions
@@ -19,8 +20,12 @@ class LocalEngine:
         return customer_features(source, dict(columns), as_of=as_of, date_format=date_format,
                                  options=options)
 
-    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> None:
-        model.fit(X, on_progress=on_progress)
+    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> np.ndarray:
+        # SegmentModel.fit's three steps, keeping the plan's prepared matrix for the profiles.
+        plan = model.plan(X, on_progress)
+        best = model.refine(plan)
+        model.finish(plan, best.centers, best.n_iter)
+        return plan.prepared
 
     def info(self, customers: int) -> EngineInfo:
         return EngineInfo("local")

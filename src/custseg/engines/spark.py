@@ -197,7 +197,7 @@ class SparkEngine:
         # Spark keeps a byte-order mark and spaces in header names; use the names DuckDB read.
         return raw.toDF(*opened.columns), opened, duck
 
-    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> None:
+    def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> np.ndarray:
         """``model.plan`` on the driver (preparation, k, stability resamples), the full-data
         fit in Spark, ``model.finish`` (canonical ids, silhouette, stability, structure)."""
         plan = model.plan(X, on_progress)
@@ -221,6 +221,7 @@ class SparkEngine:
         vectors.unpersist()
         model.finish(plan, np.asarray(best.clusterCenters(), dtype=np.float64),
                      int(best.summary.numIter))
+        return plan.prepared
 
     def info(self, customers: int) -> EngineInfo:
         return EngineInfo("spark", {"master": self.master or "local[*]",
