@@ -79,15 +79,65 @@ def test_compare_counts_moves_new_and_left(tmp_path):
 
 
 def test_two_as_of_snapshots_of_one_history(cli, tmp_path):
-    first = cli("segment", GROCERIES, "--transactions", "--as-of", "2015-06-30", "--k", "3",
-                "--out", tmp_path / "june", "-q")
+    """A snapshot, then the whole history aligned to it: every segment keeps its id and name.
+
+    The snapshot is at the end of November: June to December on this history matches no
+    segment at all (all come out new and vanished), which would show nothing about keeping ids.
+    A run without --align-to numbers and names the same segments otherwise, so each check below
+    fails if --align-to is ignored.
+    """
+    import json
+
+    history = [GROCERIES, "--transactions", "--k", "3", "--stability-runs", "0", "-q"]
+    first = cli("segment", *history, "--as-of", "2015-11-30", "--out", tmp_path / "november")
     assert first.code == 0, first.err
-    second = cli("segment", GROCERIES, "--transactions", "--k", "3", "--align-to",
-                 tmp_path / "june" / "model.json", "--out", tmp_path / "december", "-q")
+    second = cli("segment", *history, "--align-to", tmp_path / "november" / "model.json",
+                 "--out", tmp_path / "december")
     assert second.code == 0, second.err
-    result = cli("compare", tmp_path / "june" / "segments.csv",
+    plain = cli("segment", *history, "--out", tmp_path / "plain")
+    assert plain.code == 0, plain.err
+
+    def names(run: str) -> dict[int, str]:
+        summary = json.loads((tmp_path / run / "summary.json").read_text())
+        return {s["id"]: s["name"] for s in summary["segments"]}
+
+    old, new, unaligned = names("november"), names("december"), names("plain")
+    summary = json.loads((tmp_path / "december" / "summary.json").read_text())
+    assert "alignment" in summary, "--align-to left no alignment block in summary.json"
+    alignment = summary["alignment"]
+    assert alignment["new"] == [] and alignment["vanished"] == []
+    assert sorted(m["old_id"] for m in alignment["matched"]) == [0, 1, 2]
+    for pair in alignment["matched"]:
+        assert pair["distance"] <= alignment["match_distance"]
+        assert pair["new_id"] == pair["old_id"]
+        assert new[pair["new_id"]] == old[pair["old_id"]] == pair["name"]
+    assert new == old  # every segment keeps November's id and name
+    assert unaligned != old  # ...which the same data without --align-to does not give
+    assert "alignment" not in json.loads((tmp_path / "plain" / "summary.json").read_text())
+    assert not any("is new" in line or "no counterpart" in line for line in
+                   second.err.splitlines())
+
+    # Alignment renumbers and renames; it does not refit: the same customers group together.
+    aligned = pd.read_csv(tmp_path / "december" / "segments.csv")
+    refit = pd.read_csv(tmp_path / "plain" / "segments.csv")
+    pairs = pd.crosstab(refit["segment"], aligned["segment"]) > 0
+    assert (pairs.sum(axis=0) == 1).all() and (pairs.sum(axis=1) == 1).all()
+    assert (refit["segment"] != aligned["segment"]).any(), "ids are the refit's own numbering"
+    assert dict(zip(aligned["segment"], aligned["segment_name"], strict=True)) == old
+    model = json.loads((tmp_path / "december" / "model.json").read_text())
+    assert [s["name"] for s in model["segments"]] == [old[i] for i in range(3)]
+
+    # compare: most customers stay in their segment, which only the aligned ids show.
+    result = cli("compare", tmp_path / "november" / "segments.csv",
                  tmp_path / "december" / "segments.csv", "--out", tmp_path / "cmp")
-    assert result.code == 0
+    assert result.code == 0, result.err
     moves = pd.read_csv(tmp_path / "cmp" / "moves.csv")
-    assert set(moves["status"]) <= {"stayed", "moved", "new"}
-    assert (moves["status"] == "new").sum() > 0  # customers whose first purchase is after June
+    status = moves["status"].value_counts()
+    assert set(status.index) <= {"stayed", "moved", "new"}
+    assert status["new"] > 0  # customers whose first purchase is after November
+    assert status["stayed"] > 4 * status["moved"]
+    result = cli("compare", tmp_path / "november" / "segments.csv",
+                 tmp_path / "plain" / "segments.csv", "--out", tmp_path / "cmp-plain")
+    assert result.code == 0, result.err
+    unaligned_moves = pd.read_csv(tmp_path / "cmp-plain" / "moves.csv")["status"]
+    assert (unaligned_moves == "stayed").sum() < status["stayed"]

@@ -133,17 +133,94 @@ def test_save_writes_the_four_files(tmp_path):
 
 
 def test_failed_save_leaves_no_partial_files(tmp_path, monkeypatch):
+    """A failure at any file of a save (before the first, after it, at the last) leaves the
+    output folder exactly as it was, new or holding an earlier run, and no staging folder."""
+    import errno
+    import shutil
+    from pathlib import Path
+
+    import custseg.io as io
     import custseg.report as report
 
     result = custseg.segment(features=INCOME_SPENDING_LIST)
+    fresh = tmp_path / "fresh"
+    used = tmp_path / "used"  # holds an earlier run's files and a file of the user's
+    custseg.segment(features=INCOME_SPENDING_LIST, k=3, stability_runs=0).save(used)
+    (used / "notes.txt").write_text("the analyst's own file")
+    page = report.render_report(result)  # the charts are slow: render once, reuse below
+    monkeypatch.setattr(report, "render_report", lambda _result: page)
 
+    def snapshot(folder):
+        """Every entry under ``folder`` (hidden ones too): file bytes, or None for a folder."""
+        return {str(p.relative_to(folder)): None if p.is_dir() else p.read_bytes()
+                for p in sorted(folder.rglob("*"))}
+
+    real = {"write_text": io.write_text, "write_table": io.write_table}
+    calls: list = []  # (function, target) of every write, in order
+    fail_at = [0]  # fail on this call (1-based); 0: never
+
+    def counting(name):
+        def write(target, content):
+            calls.append((name, Path(target)))
+            if len(calls) == fail_at[0]:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real[name](target, content)
+        return write
+
+    for name in real:
+        monkeypatch.setattr(io, name, counting(name))
+
+    # A save that succeeds, to learn which writes go to the staging folder (every file of the
+    # run, and the manifest when the folder is new); the first write to the real folder is
+    # the swap, after which a failure is no longer "before anything changed".
+    def staged_writes(out):
+        calls.clear()
+        fail_at[0] = 0
+        scratch = tmp_path / "scratch" / out.name
+        if out.exists():
+            shutil.copytree(out, scratch)
+        result.save(scratch)
+        writes = [target for _, target in calls]
+        shutil.rmtree(tmp_path / "scratch")
+        staged = [t for t in writes if t.parent != scratch]
+        assert staged, "save wrote straight into the output folder, with no staging folder"
+        assert writes[:len(staged)] == staged  # the staging writes all come first
+        assert {t.name for t in staged} >= {"segments.csv", "model.json", "summary.json",
+                                             "report.html"}
+        return len(staged)
+
+    full_disk = "could not write .*No space left on device.*free some space"
+    for out in (fresh, used):
+        before_out = snapshot(out) if out.exists() else None
+        before_parent = sorted(p.name for p in tmp_path.iterdir())
+        n = staged_writes(out)
+        assert n >= 4
+        for fail in range(1, n + 1):  # the first file, after it, ..., the last file
+            calls.clear()
+            fail_at[0] = fail
+            with pytest.raises(custseg.DataError, match=full_disk):
+                result.save(out)
+            where = f"{out.name}, failure at write {fail} ({calls[fail - 1][1].name})"
+            if before_out is None:
+                assert not out.exists(), where
+            else:
+                assert snapshot(out) == before_out, where
+            assert sorted(p.name for p in tmp_path.iterdir()) == before_parent, where
+            assert len(calls) == fail, f"{where}: writing went on after the failure"
+    fail_at[0] = 0
+
+    # A failure before the first file (the report cannot be rendered).
     def broken(_result):
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr(report, "render_report", broken)
-    with pytest.raises(RuntimeError):
-        result.save(tmp_path / "run")
-    assert not (tmp_path / "run").exists()
+    for out in (fresh, used):
+        before_out = snapshot(out) if out.exists() else None
+        with pytest.raises(RuntimeError):
+            result.save(out)
+        assert (snapshot(out) if out.exists() else None) == before_out
+    assert not fresh.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["used"]
 
 
 def test_cli_segment_prints_segments_and_report_path(cli, tmp_path):

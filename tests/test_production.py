@@ -35,18 +35,115 @@ class _Exploit:
 
 
 def test_model_crafted_to_execute_code_cannot(tmp_path):
+    """Every field load_model reads, carrying a payload a careless loader would run or import.
+
+    The payloads point at a real module on sys.path that leaves a marker file when imported, so
+    executing, unpickling or resolving any of them (importlib, pydoc.locate, eval, pickle) is
+    seen. Each must be refused as a ModelFileError naming the field, and the marker never made.
+    """
+    import base64
+    import copy
+    import re
+
     marker = tmp_path / "pwned"
-    (tmp_path / "model.json").write_bytes(pickle.dumps(_Exploit(str(marker))))
-    with pytest.raises(ModelFileError, match="is not (UTF-8 JSON|valid JSON)"):
-        load_model(tmp_path / "model.json")
+    evil = "custseg_evil_payload"
+    (tmp_path / f"{evil}.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n"
+        "def boom(*args, **kwargs):\n    return 'boom'\n"
+        "class Model:\n    pass\n")
+    # A text pickle that imports the module and calls boom(): valid UTF-8, not JSON.
+    text_pickle = f"c{evil}\nboom\n(tR.".encode()
+    obj = {"py/object": f"{evil}.Model"}  # jsonpickle's way of naming a class
+    reduce = {"py/reduce": [{"py/function": f"{evil}.boom"}, {"py/tuple": []}]}
+
+    base = {"format": "custseg.model", "version": 1, "id_column": None,
+            "features": [{"name": "x", "kind": "numeric", "transform": "none", "center": 0.0,
+                          "scale": 1.0, "fill": None},
+                         {"name": "c", "kind": "categorical", "categories": ["a", "b"],
+                          "fill": None, "weight": 1.0}],
+            "centroids": [[-1.0, 1.0, 0.0], [1.0, 0.0, 1.0]],
+            "segments": [{"id": 0, "name": "low", "size": 1},
+                         {"id": 1, "name": "high", "size": 1}],
+            "training": {"k": 2, "seed": 0}, "input": {"kind": "table", "columns": {}}}
+
+    def crafted(path: tuple, value: object) -> dict:
+        payload = copy.deepcopy(base)
+        *parents, last = path
+        target = payload
+        for key in parents:
+            target = target[key]
+        target[last] = value
+        return payload
+
+    cases = [  # (where, value, the field the error must name)
+        (("format",), f"{evil}.Model", r"'format'"),
+        (("version",), reduce, r"'version'"),
+        (("features", 0, "kind"), obj, r"'features\[0\]\.kind'"),
+        (("features", 0, "kind"), f"{evil}.Model", r"'features\[0\]\.kind'"),
+        (("features", 0, "transform"), f"{evil}.boom", r"'features\[0\]\.transform'"),
+        (("features", 0, "transform"), "expm1", r"'features\[0\]\.transform'"),  # numpy name
+        (("features", 0, "transform"), f"__import__('{evil}')", r"'features\[0\]\.transform'"),
+        (("features", 0, "transform"), reduce, r"'features\[0\]\.transform'"),
+        (("features", 0, "center"), base64.b64encode(text_pickle).decode(),
+         r"'features\[0\]\.center'"),
+        (("features", 0, "scale"), reduce, r"'features\[0\]\.scale'"),
+        (("features", 0, "fill"), f"{evil}.boom", r"'features\[0\]\.fill'"),
+        (("features", 1, "categories"), ["a", obj], r"'features\[1\]\.categories'"),
+        (("features", 1, "fill"), obj, r"'features\[1\]\.fill'"),
+        (("features", 1, "weight"), f"{evil}.boom", r"'features\[1\]\.weight'"),
+        (("features", 1, "kind"), "builtins.eval", r"'features\[1\]\.kind'"),
+        (("centroids", 0), [f"{evil}.boom", 1.0, 0.0], r"'centroids\[0\]'"),
+        (("segments", 0, "name"), obj, r"'segments\[0\]\.name'"),
+        (("segments", 1, "size"), f"__import__('{evil}')", r"'segments\[1\]\.size'"),
+        (("training",), f"{evil}.Model", r"'training'"),
+        (("training", "k"), reduce, r"'training\.k'"),
+        (("id_column",), obj, r"'id_column'"),
+        (("input", "kind"), f"{evil}.Model", r"'input\.kind'"),
+        (("input", "columns"), {"customer": obj}, r"'input\.columns'"),
+    ]
+    model_file = tmp_path / "model.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(tmp_path))
+        try:
+            # The payloads are live: unpickling the blob does import the module.
+            pickle.loads(text_pickle)
+            assert marker.read_text() == "imported"
+            marker.unlink()
+            sys.modules.pop(evil)
+
+            model_file.write_text(json.dumps(base))  # the untouched base loads
+            assert load_model(model_file).segment_names_ == ["low", "high"]
+
+            # Not JSON at all: a binary pickle, a text pickle, a YAML python tag.
+            for blob in (pickle.dumps(_Exploit(str(marker))), text_pickle,
+                         f"!!python/object/apply:{evil}.boom []".encode()):
+                model_file.write_bytes(blob)
+                with pytest.raises(ModelFileError, match="is not (UTF-8 JSON|valid JSON)"):
+                    load_model(model_file)
+            model_file.write_text(json.dumps(obj))  # a JSON object that is only a class name
+            with pytest.raises(ModelFileError, match="'format'"):
+                load_model(model_file)
+            for where, value, field in cases:
+                model_file.write_text(json.dumps(crafted(where, value)))
+                try:
+                    load_model(model_file)
+                except ModelFileError as exc:
+                    assert re.search(field, str(exc)), f"{where}: error names another field: {exc}"
+                else:
+                    pytest.fail(f"{where} = {value!r} was accepted")
+                assert not marker.exists(), f"{where} = {value!r} ran code"
+
+            # Fields the loader keeps but never interprets stay inert text.
+            inert = crafted(("training", "estimator"), f"{evil}.Model")
+            inert["segments"][0]["profile"] = obj
+            model_file.write_text(json.dumps(inert))
+            model = load_model(model_file)
+            assert model.training_["estimator"] == f"{evil}.Model"
+            assert model.segments_[0]["profile"] == obj
+        finally:
+            sys.modules.pop(evil, None)
     assert not marker.exists()
-    # JSON that names Python objects is only text: the field check refuses it.
-    (tmp_path / "model.json").write_text(json.dumps(
-        {"format": "custseg.model", "version": 1, "features": [
-            {"name": "x", "kind": {"py/object": "os.system", "args": ["touch " + str(marker)]}}]}))
-    with pytest.raises(ModelFileError, match=r"features\[0\]\.kind"):
-        load_model(tmp_path / "model.json")
-    assert not marker.exists()
+    assert evil not in sys.modules
 
 
 def test_chunked_scoring_equals_scoring_at_once(trained, tmp_path):
