@@ -113,8 +113,7 @@ def test_unexpected_failure_is_exit_1_without_traceback(cli, monkeypatch, tmp_pa
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(custseg.pipeline, "run", boom)  # what the CLI calls after validating its options
-    monkeypatch.setattr(custseg.pipeline, "segment", boom)
+    monkeypatch.setattr(custseg.pipeline, "run", boom)  # what the CLI calls with its options
     result = cli("segment", "--out", tmp_path / "o")
     assert result.code == 1
     assert "unexpected RuntimeError: disk on fire" in result.err

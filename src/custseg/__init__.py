@@ -27,6 +27,10 @@ _EXPORTS = {
     "score_frame": "score",
 }
 
+# The edges (they call the library, never the reverse) are not loaded by attribute access:
+# ``custseg.app`` would start the Streamlit script.
+_EDGES = {"app", "cli", "serve", "__main__"}
+
 __all__ = [
     "ConfigError", "CustsegError", "DataError", "MissingExtraError", "ModelFileError",
     "SegmentModel", "SegmentOptions", "SegmentationResult", "__version__", "load_model",
@@ -50,7 +54,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value  # later lookups skip this function
         return value
-    try:  # a submodule, as ``custseg.io`` after ``import custseg``
+    if name in _EDGES:
+        raise AttributeError(f"module 'custseg' has no attribute {name!r}; import custseg.{name}")
+    try:  # a library submodule, as ``custseg.io`` after ``import custseg``
         return import_module(f".{name}", __name__)
     except ModuleNotFoundError as exc:
         if exc.name != f"{__name__}.{name}":

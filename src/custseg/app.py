@@ -277,8 +277,8 @@ def _files(path: str | None, options_json: str, renames_json: str) -> dict[str, 
         path, options_json)
     files = {}
     for name, content in result.render().items():
-        files[name] = (io.safe_for_spreadsheets(content).to_csv(index=False).encode()
-                       if isinstance(content, pd.DataFrame) else str(content).encode())
+        files[name] = (io.csv_bytes(content) if isinstance(content, pd.DataFrame)
+                       else str(content).encode())  # the bytes save() writes
     return files
 
 

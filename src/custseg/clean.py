@@ -8,7 +8,7 @@ in segments.csv) and the clean ones (what K-means sees).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,8 @@ SAMPLE_LABEL = "built-in sample (Mall Customers)"
 
 @dataclass(frozen=True)
 class CleanTable:
-    checked: pd.DataFrame  # the values as read (typed), id column added when missing
-    frame: pd.DataFrame  # missing values handled; index kept so rows can be matched
+    as_read: pd.DataFrame  # the values as read (typed), id column added when missing
+    cleaned: pd.DataFrame  # missing values handled; index kept so rows match as_read
     columns: schema.ColumnChoice  # the id column and the features chosen
     missing: MissingReport
     notes: list[str]
@@ -43,9 +43,8 @@ def read_customer_table(data: str | os.PathLike[str] | pd.DataFrame | None,
                         id_col: str | None = None) -> CustomerTable:
     """The customer table, typed by the reader (None means the built-in sample)."""
     if data is None:
-        table = read_customers(sample_path(), options, id_col, schema.resolve_name)
-        table.label = SAMPLE_LABEL
-        return table
+        return replace(read_customers(sample_path(), options, id_col, schema.resolve_name),
+                       label=SAMPLE_LABEL)
     if isinstance(data, pd.DataFrame) and data.empty:
         raise DataError("the DataFrame has no rows; pass a table with customers")
     return read_customers(data, options, id_col, schema.resolve_name)
@@ -59,7 +58,7 @@ def clean_table(table: CustomerTable, features: list[str] | None, missing: str) 
     if columns.id_column is None:
         frame = frame.copy()
         frame.insert(0, ROW_ID, np.arange(1, len(frame) + 1))
-        columns.id_column = ROW_ID
+        columns = replace(columns, id_column=ROW_ID)
         notes.append(f"no customer id column found; customers are numbered by row in "
                      f"'{ROW_ID}' (pass --id-col to use a column)")
     else:

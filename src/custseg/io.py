@@ -12,8 +12,9 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -213,7 +214,14 @@ def write_csv_chunk(frame: pd.DataFrame, handle: Any, header: bool) -> None:
     safe_for_spreadsheets(frame).to_csv(handle, index=False, header=header, lineterminator="\n")
 
 
-def _write_csv(frame: pd.DataFrame, target: Path) -> None:
+def _write_csv(frame: pd.DataFrame, target: Path | BinaryIO) -> None:
     # pyarrow's writer is ~7x faster than DataFrame.to_csv on a million rows.
     table = pa.Table.from_pandas(safe_for_spreadsheets(frame), preserve_index=False)
     pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes ``write_table`` writes to a .csv file (for downloads)."""
+    buffer = BytesIO()
+    _write_csv(frame, buffer)
+    return buffer.getvalue()

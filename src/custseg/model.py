@@ -10,6 +10,7 @@ Fits run on the distinct prepared rows weighted by how many customers share them
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral
@@ -208,7 +209,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         n_rows, n_distinct = data.n_rows, len(data.X)
         self.k_selection_: KSelection | None = None
         swept: KMeansFit | None = None
-        bootstrap = self.resamples(data)
+        bootstrap = self._resamples(data)
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
             fit_rows, sil_rows = self._samples(data, max(ks))
@@ -239,10 +240,10 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = int(n_iter)
         self.silhouette_ = self._silhouette(own[plan.silhouette_rows.index],
                                             plan.silhouette_rows, plan.swept)
-        self.judge(plan.data, plan.bootstrap)
+        self._judge(plan.data, plan.bootstrap)
         return self
 
-    def resamples(self, data: Distinct) -> Bootstrap | None:
+    def _resamples(self, data: Distinct) -> Bootstrap | None:
         """The bootstrap resamples every k is judged on (None when ``stability_runs`` is 0):
         drawn from an order-free sample of ``STABILITY_SAMPLE`` customers of ``data``."""
         if not self.stability_runs:
@@ -250,7 +251,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         rows = data.sample(STABILITY_SAMPLE)
         return Bootstrap(rows.X, rows.weight, int(self.stability_runs), int(self.seed))
 
-    def judge(self, data: Distinct, bootstrap: Bootstrap | None) -> None:
+    def _judge(self, data: Distinct, bootstrap: Bootstrap | None) -> None:
         """Set ``stability_`` of the fitted segments and ``structure_`` of the customers."""
         self.stability_: np.ndarray | None = None
         self.stability_customers_ = 0  # customers the resamples were drawn from
@@ -328,6 +329,12 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.segment_sizes_ = sizes[order]
         self.inertia_ = float((data.counts * distances**2).sum())
         return rank[labels]
+
+    def named(self, names: list[str]) -> SegmentModel:
+        """A copy of this fitted model whose segments carry ``names`` (segment_names_)."""
+        model = copy.copy(self)
+        model.segment_names_ = list(names)
+        return model
 
     def reorder(self, order: list[int]) -> None:
         """Renumber segments: new id ``i`` is the segment at position ``order[i]`` (alignment)."""

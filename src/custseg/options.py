@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from .dialect import ReadOptions
-from .errors import param_error
+from .errors import ConfigError, param_error
 from .model import SegmentModel
+from .prep import MISSING_POLICIES
+from .roles import check_role
 from .stability import DEFAULT_RUNS
 
 ENGINES = ("local", "spark")
@@ -44,7 +48,7 @@ class SegmentOptions:
     features: tuple[str, ...] | None = None
     missing: str = "impute"
     log1p: str | tuple[str, ...] | None = None
-    roles: dict[str, str] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict)
     # The model
     k: int | str = "auto"
     k_min: int = 2
@@ -57,7 +61,7 @@ class SegmentOptions:
     # Where it runs
     engine: str = "local"
     spark_master: str | None = None
-    spark_conf: dict[str, str] = field(default_factory=dict)
+    spark_conf: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Lists become tuples so that nothing can change the options after validation.
@@ -65,11 +69,23 @@ class SegmentOptions:
             object.__setattr__(self, "features", tuple(self.features))
         if self.log1p is not None and not isinstance(self.log1p, str):
             object.__setattr__(self, "log1p", tuple(self.log1p))
-        object.__setattr__(self, "roles", dict(self.roles or {}))
-        object.__setattr__(self, "spark_conf", dict(self.spark_conf or {}))
+        object.__setattr__(self, "roles", MappingProxyType(dict(self.roles or {})))
+        object.__setattr__(self, "spark_conf", MappingProxyType(dict(self.spark_conf or {})))
         self.read_options()  # a bad encoding, delimiter, decimal or header row fails here
         if self.engine not in ENGINES:
             raise param_error("engine", "'local' or 'spark'", self.engine)
+        if self.engine != "spark" and (self.spark_master or self.spark_conf):
+            raise ConfigError("spark_master and spark_conf need engine='spark'")
+        if self.missing not in MISSING_POLICIES:
+            raise param_error("missing", "one of 'impute', 'drop', 'error'", self.missing)
+        if not self.transactions:
+            given = [f"{role}_col" for role, column in self.history_columns().items() if column]
+            given += [name for name in ("as_of", "date_format") if getattr(self, name)]
+            if given:
+                raise ConfigError(f"{', '.join(given)}: apply only to purchase histories; "
+                                  "pass transactions=True")
+        for column, role in self.roles.items():
+            check_role(role, column)  # an unknown role fails now; unknown columns after reading
         self.model().check_params()  # bad k, seed, ... fail before a large file is read
 
     def read_options(self) -> ReadOptions:

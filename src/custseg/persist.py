@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,25 @@ from ._version import __version__
 from .errors import ModelFileError
 from .model import SegmentModel
 from .prep import Preparer
+from .profile import SegmentProfile
+from .stability import reported
 
 FORMAT = "custseg.model"
 VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024  # a real model is kilobytes; refuse to parse a memory bomb
 
 
-def model_to_dict(model: SegmentModel, segments: list[dict[str, Any]],
-                  training: dict[str, Any], id_column: str | None) -> dict[str, Any]:
+def model_payload(model: SegmentModel, profiles: Sequence[SegmentProfile], id_column: str,
+                  history_columns: dict[str, str | None] | None) -> dict[str, Any]:
+    """model.json's content: a fitted, named model, its segments' profiles, the id column and,
+    for a model trained on a purchase history, the history's columns by role."""
+    training = {
+        "n_customers": int(len(model.labels_)), "k": int(model.n_clusters_),
+        "seed": int(model.seed), "inertia": round(float(model.inertia_), 6),
+        "silhouette": round(float(model.silhouette_), 6),
+        "stability": {str(p.id): reported(model.stability_, p.id) for p in profiles},
+        "structure_clustered": model.structure_.clustered,
+    }
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -35,24 +47,12 @@ def model_to_dict(model: SegmentModel, segments: list[dict[str, Any]],
         "id_column": id_column,
         "features": model.preparer_.to_dicts(),
         "centroids": [[float(v) for v in row] for row in model.cluster_centers_],
-        "segments": segments,
+        "segments": [{"id": p.id, "name": p.name, "size": p.size,
+                      "profile": p.to_dict()["profile"]} for p in profiles],
         "training": training,
+        "input": ({"kind": "transactions", "columns": history_columns}
+                  if history_columns is not None else {"kind": "table"}),
     }
-
-
-def model_payload(model: SegmentModel, summary: dict[str, Any]) -> dict[str, Any]:
-    """model.json's content for a fitted model and its run's summary.json content."""
-    training = {key: summary[key] for key in ("n_customers", "k", "seed", "inertia",
-                                              "silhouette")}
-    training["stability"] = {str(s["id"]): s["stability"] for s in summary["segments"]}
-    training["structure_clustered"] = summary["structure"]["clustered"]
-    segments = [{"id": s["id"], "name": s["name"], "size": s["size"], "profile": s["profile"]}
-                for s in summary["segments"]]
-    payload = model_to_dict(model, segments, training, summary["id_column"])
-    history = summary.get("transactions")
-    payload["input"] = ({"kind": "transactions", "columns": history["columns"]} if history
-                        else {"kind": "table"})
-    return payload
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -143,6 +143,9 @@ def model_from_dict(payload: Any, source: str = "<dict>") -> SegmentModel:
             width += len(levels)
     training = payload.get("training")
     need(isinstance(training, dict), "training", "must be an object")
+    seed = training.get("seed", 0) or 0
+    need(isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0, "training.seed",
+         "must be a non-negative int")
     k = training.get("k")
     need(isinstance(k, int) and not isinstance(k, bool) and k >= 1, "training.k",
          "must be an int >= 1")
@@ -173,7 +176,7 @@ def model_from_dict(payload: Any, source: str = "<dict>") -> SegmentModel:
          and set(roles) <= {"customer", "date", "order", "product", "quantity", "price",
                             "amount"}, "input.columns", "must map roles to column names")
 
-    model = SegmentModel(k=k if k >= 2 else "auto", seed=int(training.get("seed", 0) or 0))
+    model = SegmentModel(k=k if k >= 2 else "auto", seed=seed)
     model.preparer_ = Preparer.from_dicts(specs)
     model.cluster_centers_ = np.asarray(centroids, dtype=np.float64).reshape(k, width)
     model.n_clusters_ = k

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,7 @@ def run(data: str | os.PathLike[str] | pd.DataFrame | None, options: SegmentOpti
             return _segment_history(data, options, engine, earlier, step)
         table = read_customer_table(data, options.read_options(), options.id_col)
         features = list(options.features) if options.features else None
-        staged = _stages(table, features, options.model(), options, engine, earlier, step)
+        staged = segment_table(table, features, options.model(), options, engine, earlier, step)
         return assemble(table, staged, engine, history=None)
     finally:
         engine.close()
@@ -106,7 +107,7 @@ def _segment_history(data: str | os.PathLike[str] | pd.DataFrame | None,
         log1p = purchases.default_log1p(history, features) if options.log1p is None else None
         table = CustomerTable(history.frame, source, history.dialect, history.columns.customer,
                               [str(c) for c in history.frame.columns])
-        staged = _stages(table, features, options.model(log1p=log1p), options, engine,
+        staged = segment_table(table, features, options.model(log1p=log1p), options, engine,
                          earlier, step)
         extras = purchases.history_extras(history, staged.assignments)
     return assemble(table, staged, engine, extras)
@@ -125,7 +126,7 @@ class Fitted:
 
 
 @dataclass(frozen=True)
-class Staged:
+class TableStages:
     """A customer table through the clean, fit and profile stages."""
 
     clean: CleanTable
@@ -135,22 +136,23 @@ class Staged:
     assignments: pd.DataFrame
 
 
-def _stages(table: CustomerTable, features: list[str] | None, model: SegmentModel,
+def segment_table(table: CustomerTable, features: list[str] | None, model: SegmentModel,
             options: SegmentOptions, engine: Engine, earlier: SegmentModel | None,
-            step: Progress) -> Staged:
+            step: Progress) -> TableStages:
+    """A customer table through the clean, fit and profile stages."""
     step("validate")
     clean = clean_table(table, features, options.missing)
     fitted = fit(clean, model, engine, options.roles, earlier, step)
     step("profile")
     profiles, assignments = profile(clean, model, fitted)
-    return Staged(clean, model, fitted, profiles, assignments)
+    return TableStages(clean, model, fitted, profiles, assignments)
 
 
 def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
-        role_overrides: dict[str, str], earlier: SegmentModel | None,
+        role_overrides: Mapping[str, str], earlier: SegmentModel | None,
         step: Progress) -> Fitted:
     """Drop constant columns, fit with the engine, and follow an earlier model's ids."""
-    frame = clean.frame
+    frame = clean.cleaned
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         numeric, constant = drop_constant(frame, clean.columns.numeric)
@@ -177,48 +179,46 @@ def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
 def profile(clean: CleanTable, model: SegmentModel, fitted: Fitted
             ) -> tuple[list[SegmentProfile], pd.DataFrame]:
     """Profiles and names of the segments, and one assignment row per customer."""
-    frame, used, prepared = clean.frame, fitted.used, fitted.prepared
+    frame, used, prepared = clean.cleaned, fitted.used, fitted.prepared
     labels = model.labels_
     distances = np.sqrt(((prepared - model.cluster_centers_[labels]) ** 2).sum(axis=1))
     profiles = profile_segments(frame, prepared, labels, model.preparer_, fitted.feature_roles)
     if fitted.alignment is not None:
-        keep_names(profiles, fitted.alignment.names)
-    model.segment_names_ = [p.name for p in profiles]
-    names = np.asarray(model.segment_names_, dtype=object)
+        profiles = keep_names(profiles, fitted.alignment.names)
+    names = np.asarray([p.name for p in profiles], dtype=object)
     assignments = pd.DataFrame({clean.id_column: frame[clean.id_column].to_numpy(),
                                 "segment": labels, "segment_name": names[labels],
                                 "distance": distances.round(6)})
     for column in used:
         # The values as read (missing cells stay empty): imputation is reported, not hidden.
-        assignments[column] = clean.checked.loc[frame.index, column].to_numpy()
+        assignments[column] = clean.as_read.loc[frame.index, column].to_numpy()
     return profiles, assignments
 
 
-def keep_names(profiles: list[SegmentProfile], names: dict[int, str]) -> None:
+def keep_names(profiles: list[SegmentProfile], names: dict[int, str]) -> list[SegmentProfile]:
     """Matched segments keep their old names; a fresh name that collides gets ' (new)'."""
     kept = set(names.values())
-    for profile in profiles:
-        if profile.id in names:
-            profile.name = names[profile.id]
-        elif profile.name in kept:
-            profile.name += " (new)"
+    return [replace(p, name=names[p.id]) if p.id in names
+            else replace(p, name=p.name + " (new)") if p.name in kept else p
+            for p in profiles]
 
 
-def assemble(table: CustomerTable, staged: Staged, engine: Engine,
+def assemble(table: CustomerTable, staged: TableStages, engine: Engine,
              history: HistoryExtras | None) -> SegmentationResult:
     """The one place a result is built."""
     clean, fitted, assignments = staged.clean, staged.fitted, staged.assignments
     warning_lines = list(fitted.warnings)
     if history is not None:
-        assignments = pd.concat([assignments, history.columns], axis=1)
+        assignments = pd.concat([assignments, history.extra_columns], axis=1)
         warning_lines += history.notes
     source = InputFacts(table.label, int(len(table.frame)), table.columns, table.dialect,
                         table.quality())
     cleaning = CleaningFacts(clean.id_column, fitted.used, fitted.constant,
                              clean.columns.skipped, clean.missing, clean.notes)
     return SegmentationResult(
-        assignments=assignments, model=staged.model, profiles=tuple(staged.profiles),
-        data=clean.frame, prepared=fitted.prepared, source=source, cleaning=cleaning,
+        assignments=assignments, model=staged.model.named([p.name for p in staged.profiles]),
+        profiles=tuple(staged.profiles),
+        data=clean.cleaned, prepared=fitted.prepared, source=source, cleaning=cleaning,
         feature_roles=fitted.feature_roles, engine=engine.info(len(assignments)),
         warnings=tuple(warning_lines),
         alignment=fitted.alignment.summary() if fitted.alignment is not None else None,

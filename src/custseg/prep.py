@@ -55,11 +55,14 @@ class MissingReport:
     fill_values: dict[str, float | str]
 
 
+MISSING_POLICIES = ("impute", "drop", "error")
+
+
 def handle_missing(
     frame: pd.DataFrame, numeric: list[str], categorical: list[str], policy: str
 ) -> tuple[pd.DataFrame, MissingReport]:
     """Apply the missing-value policy; the report says how many rows it touched."""
-    if policy not in ("impute", "drop", "error"):
+    if policy not in MISSING_POLICIES:
         raise param_error("missing", "one of 'impute', 'drop', 'error'", policy)
     columns = numeric + categorical
     missing = frame[columns].isna()
@@ -155,10 +158,6 @@ class Preparer:
             specs.append(FeatureSpec(name, "categorical", categories=levels,
                                      fill=fills.get(name)))
         return cls(specs)
-
-    @property
-    def input_names(self) -> list[str]:
-        return [s.name for s in self.specs]
 
     @property
     def output_names(self) -> list[str]:

@@ -24,7 +24,7 @@ NAME_TERMS = 2
 RFM_ROLES = ("recency", "frequency", "monetary")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SegmentProfile:
     id: int
     name: str

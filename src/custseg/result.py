@@ -7,7 +7,6 @@ segment assignments) and saved atomically: bad input never leaves files behind.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
 from dataclasses import dataclass
@@ -72,8 +71,7 @@ class SegmentationResult:
         final = {p.id: names.get(p.id, p.name).strip() for p in self.profiles}
         if len(set(final.values())) != len(final):
             raise DataError("two segments would share a name; give each segment its own name")
-        model = copy.copy(self.model)
-        model.segment_names_ = [final[i] for i in range(len(final))]
+        model = self.model.named([final[i] for i in range(len(final))])
         assignments = self.assignments.copy()
         assignments["segment_name"] = assignments["segment"].map(final)
         profiles = tuple(dataclasses.replace(p, name=final[p.id]) for p in self.profiles)
@@ -82,7 +80,8 @@ class SegmentationResult:
 
     def model_dict(self) -> dict[str, Any]:
         """model.json's content (see ``persist.model_payload``)."""
-        return model_payload(self.model, self.summary)
+        history = self.history.history_columns if self.history is not None else None
+        return model_payload(self.model, self.profiles, self.cleaning.id_column, history)
 
     def render(self) -> dict[str, str | pd.DataFrame]:
         """Every output file's content, keyed by file name, computed in memory (an engine may

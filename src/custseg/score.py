@@ -52,6 +52,24 @@ def _history_frame(model: SegmentModel, source: str | os.PathLike[str],
         return history.frame
 
 
+def _score_spark(model: SegmentModel, source: str | os.PathLike[str],
+                 as_of: str | dt.date | None, options: ReadOptions, trained_on_history: bool,
+                 master: str | None, conf: dict[str, str]) -> pd.DataFrame:
+    """Every row scored with the Spark engine; its temporary folder is removed afterwards."""
+    from .engines.spark import SparkEngine
+
+    spark = SparkEngine(master, conf, int(model.seed))
+    try:
+        if trained_on_history:
+            trained_on = getattr(model, "input_", {}) or {}
+            with spark.history_features(source, trained_on.get("columns") or {}, as_of, None,
+                                        options) as history:
+                return score_frame(model, history.frame)
+        return spark.score(model, source, options)
+    finally:
+        spark.close()
+
+
 def score_file(model: SegmentModel, source: str | os.PathLike[str],
                out: str | os.PathLike[str] | None = None, *, chunk_rows: int = 100_000,
                encoding: str | None = None, as_of: str | dt.date | None = None,
@@ -64,26 +82,19 @@ def score_file(model: SegmentModel, source: str | os.PathLike[str],
     trained on a purchase history scores a purchase history: its features are computed with the
     same definitions (DuckDB, bounded memory) as of ``as_of``. Returns the rows scored.
     """
-    history = (getattr(model, "input_", {}) or {}).get("kind") == "transactions"
+    trained_on_history = (getattr(model, "input_", {}) or {}).get("kind") == "transactions"
     if options is None:
         options = ReadOptions(encoding=encoding)
     elif encoding is not None:
         options = replace(options, encoding=encoding)
     scored: Iterator[pd.DataFrame]
     if engine == "spark":
-        from .engines.spark import SparkEngine
-
-        spark = SparkEngine(spark_master, spark_conf or {}, int(model.seed))
-        if history:
-            history = spark.history_features(source, model.input_.get("columns") or {}, as_of,
-                                           None, options)
-            scored = iter([score_frame(model, history.frame)])
-        else:
-            scored = iter([spark.score(model, source)])
+        scored = iter([_score_spark(model, source, as_of, options, trained_on_history,
+                                    spark_master, spark_conf or {})])
     else:
         numeric = [s.name for s in model.preparer_.specs if s.kind == "numeric"]
         chunks: Iterator[pd.DataFrame] = (
-            iter([_history_frame(model, source, as_of, options)]) if history
+            iter([_history_frame(model, source, as_of, options)]) if trained_on_history
             else iter_customers(source, options, chunk_rows, numeric,
                                 getattr(model, "id_column_", None)))
         scored = (score_frame(model, chunk) for chunk in chunks)

@@ -39,6 +39,14 @@ def label(stability: float) -> str:
     return next(word for floor, word in LABELS if stability >= floor)
 
 
+def reported(values: np.ndarray | None, segment_id: int) -> float | None:
+    """A segment's stability as summary.json and model.json give it: 3 decimals; None when
+    stability was off or the segment never appeared in a resample."""
+    if values is None or np.isnan(values[segment_id]):
+        return None
+    return round(float(values[segment_id]), 3)
+
+
 def resample_weights(counts: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:
     """(runs, m) customers of each row kept in each resample (each drawn customer once)."""
     n = int(counts.sum())

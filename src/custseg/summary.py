@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from . import stability
+from . import affinity, stability
 from ._version import __version__
 from .dialect import Dialect
 from .engines.base import EngineInfo
@@ -22,6 +21,7 @@ from .model import SegmentModel
 from .prep import MissingReport
 from .profile import SegmentProfile
 from .purchases import HistoryExtras
+from .rfm import RFM_NAMES
 
 
 @dataclass(frozen=True)
@@ -91,15 +91,46 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
     if alignment is not None:
         summary["alignment"] = alignment
     if history is not None:
-        summary["transactions"] = history.transactions
-        summary["rfm"] = history.rfm
-        if history.products is not None:
-            summary["products"] = history.products
+        summary |= history_blocks(history, assignments)
     engine_block = engine.to_dict()
     if engine_block is not None:
         summary["engine"] = engine_block
     summary["kpis"] = segment_kpis(assignments, {p.id: p.name for p in profiles})
     return summary
+
+
+def history_blocks(history: HistoryExtras, assignments: pd.DataFrame) -> dict[str, Any]:
+    """summary.json's ``transactions``, ``rfm`` and (with products) ``products`` blocks."""
+    blocks: dict[str, Any] = {"transactions": {
+        "columns": history.history_columns,
+        "as_of": history.as_of.isoformat(),
+        "money": history.money,
+        "features_computed": history.features_computed,
+        "quality": history.quality,
+        "notes": history.notes,
+    }}
+    cross = pd.crosstab(assignments["segment"], assignments["rfm_segment"])
+    cross = cross.reindex(columns=[n for n in RFM_NAMES if n in cross.columns])
+    blocks["rfm"] = {
+        "counts": {name: int(n) for name, n in
+                   assignments["rfm_segment"].value_counts().items()},
+        "by_segment": {int(seg): {str(k): int(v) for k, v in row.items() if v}
+                       for seg, row in zip(cross.index.tolist(), cross.to_dict("records"),
+                                           strict=True)},
+    }
+    if "affinity.csv" in history.tables:
+        top, monthly = history.tables["affinity.csv"], history.tables["monthly_sales.csv"]
+        blocks["products"] = {
+            "affinity_rule": (f"index = P(product | segment) / P(product) x 100; products "
+                              f"bought by at least {affinity.MIN_BUYERS} customers and "
+                              f"{affinity.MIN_SHARE:.0%} of the segment"),
+            "top_by_segment": {int(part["segment"].iloc[0]):
+                               part[["product", "affinity_index", "segment_share"]]
+                               .round(4).to_dict("records")
+                               for _, part in top.groupby("segment")},
+            "monthly_products": sorted(monthly["product"].unique().tolist()),
+        }
+    return blocks
 
 
 def stability_summary(model: SegmentModel) -> dict[str, Any]:
@@ -112,9 +143,8 @@ def stability_summary(model: SegmentModel) -> dict[str, Any]:
 
 
 def segment_stability(model: SegmentModel, segment_id: int) -> dict[str, Any]:
-    """A segment's mean bootstrap Jaccard (3 decimals) and Hennig's word for it; None and
-    "not measured" when stability is off or the segment never appeared in a resample."""
-    value = None if model.stability_ is None else float(model.stability_[segment_id])
-    if value is None or np.isnan(value):
-        return {"stability": None, "stability_label": "not measured"}
-    return {"stability": round(value, 3), "stability_label": stability.label(value)}
+    """A segment's mean bootstrap Jaccard and Hennig's word for it ("not measured" when
+    stability is off or the segment never appeared in a resample)."""
+    value = stability.reported(model.stability_, segment_id)
+    return {"stability": value,
+            "stability_label": "not measured" if value is None else stability.label(value)}

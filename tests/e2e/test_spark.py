@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ def test_spark_model_scores_identically_locally_and_in_the_service(runs, tmp_pat
         scored["distance"].head(200).tolist(), abs=1e-6)
 
 
-def test_cli_spark_engine_segment_and_score(cli, tmp_path):
+def test_cli_spark_engine_segment_and_score(cli, tmp_path, monkeypatch):
     table = custseg.load_sample()
     table.to_parquet(tmp_path / "mall.parquet")
     result = cli("segment", tmp_path / "mall.parquet", "--features",
@@ -87,10 +88,67 @@ def test_cli_spark_engine_segment_and_score(cli, tmp_path):
     assert result.code == 0, result.err
     segments = pd.read_csv(tmp_path / "o" / "segments.csv")
     assert segments["segment"].value_counts().sort_index().tolist() == [81, 39, 35, 23, 22]
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     scored = cli("score", "--model", tmp_path / "o" / "model.json", tmp_path / "mall.parquet",
                  "--engine", "spark", "--spark-master", MASTER, "--out", tmp_path / "s.csv")
     assert scored.code == 0, scored.err
     assert pd.read_csv(tmp_path / "s.csv")["segment"].tolist() == segments["segment"].tolist()
+    assert not list(temp.glob("custseg-spark-*"))  # score closes the engine
+    refused = cli("score", "--model", tmp_path / "o" / "model.json", tmp_path / "mall.parquet",
+                  "--engine", "spark", "--delimiter", ";", "--out", tmp_path / "r.csv")
+    assert refused.code == 2
+    assert "the Spark engine detects a file's dialect itself" in refused.err
+    assert "delimiter=';'" in refused.err
+    assert not list(temp.glob("custseg-spark-*"))
+
+
+def test_spark_prepared_vectors_equal_the_preparer(tmp_path):
+    """Scoring prepares in Spark (``prepared_vectors``), fitting uses ``Preparer.transform``:
+    the two give the same matrix, missing values and unseen levels included."""
+    from custseg.engines.spark_columns import prepared_vectors, session, vector_to_array
+    from custseg.prep import Preparer
+
+    rng = np.random.default_rng(3)
+    train = pd.DataFrame({
+        "spend": np.concatenate([rng.lognormal(4, 1.2, 58), [-35.0, 0.0]]),
+        "visits": rng.integers(1, 30, 60),
+        "region": rng.choice(["north", "south", "east"], 60),
+        "channel": rng.choice(["web", "shop"], 60),
+    })
+    preparer = Preparer.fit(train, ["spend", "visits"], ["region", "channel"], log1p=["spend"],
+                            fills={"region": "north"})
+    table = train.head(12).astype({"visits": "float64", "region": object}).copy()
+    table.loc[1, "spend"] = np.nan
+    table.loc[2, "visits"] = np.nan
+    table.loc[3, "region"] = None
+    table.loc[4, "channel"] = "phone"  # unseen: no known level
+    with pytest.warns(UserWarning, match="unseen in training"):
+        expected = preparer.transform(table)
+    table.assign(_row=np.arange(len(table))).to_parquet(tmp_path / "t.parquet", index=False)
+    data = session(MASTER).read.parquet(str(tmp_path / "t.parquet"))
+    rows = (prepared_vectors(data, preparer).select("_row", vector_to_array("features")
+                                                     .alias("v")).orderBy("_row").collect())
+    np.testing.assert_allclose(np.array([r["v"] for r in rows]), expected, rtol=0, atol=1e-9)
+
+
+def test_spark_engine_refuses_what_it_would_ignore(history):
+    from custseg.dialect import ReadOptions
+    from custseg.engines.spark import SparkEngine
+
+    engine = SparkEngine(MASTER, {}, 0)
+    try:
+        with pytest.raises(custseg.DataError, match=r"the Spark engine reads files .*pass a "
+                                                    r"path, or use engine='local'"):
+            engine.history_features(pd.DataFrame({"a": [1]}), {}, None, None, ReadOptions())
+        with pytest.raises(custseg.ConfigError,
+                           match=r"takes no read options \(encoding='latin-1', decimal=','"):
+            engine.history_features(history / "history.csv", {}, None, None,
+                                    ReadOptions(encoding="latin-1", decimal=","))
+    finally:
+        engine.close()
+    assert not engine.work.exists()
 
 
 def test_spark_options_need_the_spark_engine(cli):

@@ -6,13 +6,15 @@ purchase-history features and the full-data fit on a Spark cluster.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..errors import param_error
 from .base import Engine, EngineInfo, Progress, SegmentFiles
 
 __all__ = ["Engine", "EngineInfo", "Progress", "SegmentFiles", "open_engine"]
 
 
-def open_engine(name: str, master: str | None = None, conf: dict[str, str] | None = None,
+def open_engine(name: str, master: str | None = None, conf: Mapping[str, str] | None = None,
                 seed: int = 0) -> Engine:
     """The engine called ``name``; ``spark`` raises MissingExtraError without pyspark."""
     if name == "local":
@@ -22,5 +24,5 @@ def open_engine(name: str, master: str | None = None, conf: dict[str, str] | Non
     if name == "spark":
         from .spark import SparkEngine
 
-        return SparkEngine(master, conf or {}, seed)
+        return SparkEngine(master, dict(conf or {}), seed)
     raise param_error("engine", "'local' or 'spark'", name)

@@ -6,13 +6,15 @@ What runs where:
 - purchase-history features: Spark SQL, with the same SQL text as DuckDB
   (``features/feature_sql.py``) and the local engine's rules for numbers and dates
   (``spark_columns``);
-- preparation and choosing k: ``SegmentModel.plan`` on the per-customer table, on the driver,
-  exactly as the local engine (the same ``Preparer`` statistics, the same order-free samples);
-- the final fit: ``pyspark.ml.clustering.KMeans`` (k-means|| initialisation) on every customer's
-  prepared vector, then ``SegmentModel.finish`` numbers segments and measures them;
-- segments: Parquet partitioned by segment (and CSV up to ``CSV_LIMIT`` customers).
-The per-customer table (one row per customer, not per purchase line) is brought to the driver
-for profiles, names and the report, so the same model.json, summary.json and report come out.
+- preparation, the k sweep, stability resamples and the structure check: ``SegmentModel.plan``
+  on the per-customer table, on the driver, exactly as the local engine;
+- the final fit: ``pyspark.ml.clustering.KMeans`` (k-means|| initialisation) on the matrix the
+  plan prepared, then ``SegmentModel.finish`` numbers segments and measures them;
+- segments: ``segments.parquet`` partitioned by segment, written on the driver
+  (``base.SegmentFiles``), and segments.csv up to ``CSV_LIMIT`` customers.
+The per-customer table (one row per customer, not per purchase line) is on the driver for
+profiles, names and the report, so the same model.json, summary.json and report come out.
+Product tables (affinity, share of spend, monthly sales) need the local engine.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, MissingExtraError
+from ..errors import ConfigError, DataError, MissingExtraError
 
 try:
     from pyspark.ml.clustering import KMeans
@@ -40,7 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised by test_spark_without
 
 from .. import io
 from ..dialect import ReadOptions
-from ..features.columns import map_columns
+from ..features.columns import ColumnMap, map_columns
 from ..features.dates import (
     bad_dates_error,
     date_notes,
@@ -65,6 +67,7 @@ from ..sources import Source, open_source
 from .base import EngineInfo, Progress, SegmentFiles
 from .spark_columns import (
     JAVA_CHARSETS,
+    matrix_vectors,
     parse_lines,
     prepared_vectors,
     session,
@@ -79,13 +82,12 @@ SPARK_RESTARTS = 5  # best of this many k-means|| runs (or n_init when smaller)
 
 
 class SparkEngine:
-    """One Spark session for one custseg run."""
+    """One custseg run on Spark: the process's shared Spark session and a temporary folder."""
 
     def __init__(self, master: str | None, conf: dict[str, str], seed: int) -> None:
         self.master, self.conf, self.seed = master, conf, seed
         self._spark: SparkSession | None = None
         self.work = Path(tempfile.mkdtemp(prefix="custseg-spark-"))
-        self.predictions: DataFrame | None = None
 
     @property
     def spark(self) -> SparkSession:
@@ -94,16 +96,22 @@ class SparkEngine:
         return self._spark
 
     # ---- purchase histories -------------------------------------------------------------
-    def history_features(self, source: Any, named: Mapping[str, str | None], as_of: Any,
+    def history_features(self, source: Any, columns: Mapping[str, str | None], as_of: Any,
                          date_format: str | None, options: ReadOptions) -> HistoryFeatures:
-        """Per-customer features in Spark SQL; the file's dialect as DuckDB's sniffer reads it
-        (``options`` beyond the encoding are the local engine's; Spark reads CSV and Parquet)."""
-        given = dict(named)
-        path = Path(os.fspath(source))
+        """Per-customer features in Spark SQL of a CSV, TSV or Parquet file, read with the
+        dialect DuckDB's sniffer finds (read options are refused: ``check_read_options``)."""
+        path = file_path(source)
+        check_read_options(options)
         kind = io.file_kind(path)
         io.check_file(path)
         raw, opened, duck = self._read(path, kind)
-        columns = map_columns(raw.columns, given)
+        column_map = map_columns(raw.columns, dict(columns))
+        return self._features(path, raw, opened, duck, column_map, as_of, date_format)
+
+    def _features(self, path: Path, raw: DataFrame, opened: Source, duck: Any,
+                  columns: ColumnMap, as_of: Any, date_format: str | None) -> HistoryFeatures:
+        """The features of the purchase lines ``raw`` (the file at ``path``, open in DuckDB as
+        ``duck``, which this closes) with their resolved ``columns``."""
         text_money = [c for c in (columns.quantity, columns.price, columns.amount)
                       if c is not None and opened.types.get(c) == "VARCHAR"]
         decimal = detect_decimal(duck, "raw", text_money)
@@ -150,8 +158,8 @@ class SparkEngine:
         used, returns_used = self.spark.sql(
             "SELECT count(*), count(CASE WHEN is_return THEN 1 END) FROM lines").first()
         require_lines(int(used), as_of_day)
-        money = columns.has_money
-        sql = features_sql(SPARK, as_of_sql, money=money, product=columns.product is not None,
+        sql = features_sql(SPARK, as_of_sql, money=columns.has_money,
+                           product=columns.product is not None,
                            quantity=columns.quantity is not None, returns=returns_used > 0)
         frame = to_pandas(self.spark.sql(sql), self.work, "features")
         frame = frame.sort_values("customer", ignore_index=True)
@@ -165,12 +173,9 @@ class SparkEngine:
             "exact_duplicate_lines": int(total) - int(distinct), "lines_used": int(used),
             "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
         }
-        history_features = finish_features(frame, columns, as_of_day, int(total), counts,
-                                           returns_used > 0)
-        history_features.quality["engine"] = "spark"
-        history_features.dialect = replace(opened.dialect, decimal=decimal)
-        history_features.notes = date_notes(dates, counts, limit) + history_features.notes
-        return history_features
+        return finish_features(frame, columns, as_of_day, int(total), counts,
+                               returns_used > 0, replace(opened.dialect, decimal=decimal),
+                               date_notes(dates, counts, limit), engine="spark")
 
     def _read(self, path: Path, kind: str) -> tuple[DataFrame, Source, Any]:
         """The file in Spark, read with the dialect DuckDB's sniffer finds (delimiter, quote,
@@ -201,12 +206,9 @@ class SparkEngine:
         """``model.plan`` on the driver (preparation, k, stability resamples), the full-data
         fit in Spark, ``model.finish`` (canonical ids, silhouette, stability, structure)."""
         plan = model.plan(X, on_progress)
-        table = X.reset_index(drop=True).assign(_row=np.arange(len(X)))
-        table.columns = [str(c) for c in table.columns]
-        table.to_parquet(self.work / "customers.parquet", index=False)
-        data = self.spark.read.parquet(str(self.work / "customers.parquet"))
         on_progress("fit (Spark)")
-        vectors = prepared_vectors(data, model.preparer_).cache()
+        # The plan's prepared matrix, as the local engine clusters it: one preparation.
+        vectors = matrix_vectors(self.spark, plan.prepared, self.work).cache()
         # k-means|| finds a good start but a single run still lands in a worse local optimum
         # often enough (on planted data: ARI 0.65 against the local engine), so, like the local
         # engine, keep the best of several restarts (each a full Spark job).
@@ -228,9 +230,10 @@ class SparkEngine:
                                     "spark_version": self.spark.version},
                           SegmentFiles(csv=customers <= CSV_LIMIT, parquet_by_segment=True))
 
-    def score(self, model: SegmentModel, source: Any) -> pd.DataFrame:
+    def score(self, model: SegmentModel, source: Any, options: ReadOptions) -> pd.DataFrame:
         """Score a customer table (CSV/Parquet) with Spark: prepared vectors, nearest centre."""
-        path = Path(os.fspath(source))
+        path = file_path(source)
+        check_read_options(options)
         kind = io.file_kind(path)
         io.check_file(path)
         data, opened, duck = self._read(path, kind)
@@ -246,9 +249,8 @@ class SparkEngine:
             raise DataError(f"input lacks the model's feature column(s) "
                             f"{', '.join(repr(m) for m in missing)}; add them, or score with a "
                             "model trained on these columns")
-        fills = {s.name: s.fill for s in model.preparer_.specs if s.fill is not None}
-        data = data.fillna(fills).withColumn("_row", F.monotonically_increasing_id())
-        vectors = prepared_vectors(data, model.preparer_)
+        data = data.withColumn("_row", F.monotonically_increasing_id())
+        vectors = prepared_vectors(data, model.preparer_)  # fills missing values as the model does
         centers = model.cluster_centers_
         distance = [F.sqrt(F.aggregate(F.arrays_zip(vector_to_array("features"),
                                                       F.array(*[F.lit(float(v)) for v in c])),
@@ -273,7 +275,29 @@ class SparkEngine:
         return out
 
     def close(self) -> None:
+        """Remove this run's temporary folder. The Spark session is shared by the process and
+        deliberately left running: starting one costs about 10 s."""
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def file_path(source: Any) -> Path:
+    """The path of a file source; anything else (a DataFrame) is a DataError."""
+    if not isinstance(source, (str, os.PathLike)):
+        raise DataError("the Spark engine reads files (CSV, TSV, Parquet); pass a path, or use "
+                        "engine='local'")
+    return Path(os.fspath(source))
+
+
+def check_read_options(options: ReadOptions) -> None:
+    """Read options the user set are a ConfigError, not ignored: Spark reads a file with the
+    dialect DuckDB's sniffer finds."""
+    default = ReadOptions()
+    given = [f"{f.name}={getattr(options, f.name)!r}" for f in fields(options)
+             if getattr(options, f.name) != getattr(default, f.name)]
+    if given:
+        raise ConfigError(f"the Spark engine detects a file's dialect itself and takes no read "
+                          f"options ({', '.join(given)} given); leave them out, or use the "
+                          "local engine (--engine local)")
 
 
 __all__ = ["SparkEngine"]

@@ -1,5 +1,6 @@
 """Spark column expressions with the local engine's rules: the session, identifiers, missing
-tokens, numbers as text, purchase-line parsing and prepared feature vectors.
+tokens, numbers as text, purchase-line parsing, and feature vectors (a prepared matrix brought
+to Spark for the fit; a saved model's preparation in Spark for scoring).
 
 Only ``engines`` modules import this (it imports pyspark).
 """
@@ -10,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pyspark.ml.feature import VectorAssembler
 from pyspark.sql import DataFrame, SparkSession
@@ -148,20 +150,44 @@ def parse_lines(raw: DataFrame, columns: ColumnMap, dates: DateReading, limit: d
 
 
 def prepared_vectors(data: DataFrame, preparer: Preparer) -> DataFrame:
-    """``preparer.transform`` in Spark: one vector column ``features`` per row (``_row``)."""
+    """``preparer.transform`` in Spark, for scoring a saved model where the data is: one vector
+    column ``features`` per row (``_row``). A fit does not use it: it clusters the matrix
+    ``SegmentModel.plan`` prepared (``matrix_vectors``). A test keeps the two equal."""
     columns = []
     for spec in preparer.specs:
         raw = F.col(spark_ident(spec.name))
         if spec.kind == "numeric":
-            value = raw.cast("double")
+            value = raw.try_cast("double")
+            if spec.fill is not None:
+                value = F.when(value.isNull() | F.isnan(value), F.lit(float(spec.fill))) \
+                    .otherwise(value)
             if spec.transform == "log1p":
                 value = F.signum(value) * F.log1p(F.abs(value))
             columns.append((value - F.lit(spec.center)) / F.lit(spec.scale))
         else:
-            columns += [F.when(raw.cast("string") == F.lit(level), F.lit(spec.weight))
-                        .otherwise(F.lit(0.0)) for level in spec.categories]
+            text = raw.cast("string")
+            if spec.fill is not None:
+                text = F.coalesce(text, F.lit(str(spec.fill)))
+            columns += [F.when(text == F.lit(level), F.lit(spec.weight)).otherwise(F.lit(0.0))
+                        for level in spec.categories]
     names = [f"_p{i}" for i in range(len(columns))]
     frame = data.select("_row", *[c.alias(n) for c, n in zip(columns, names, strict=True)])
+    return VectorAssembler(inputCols=names, outputCol="features").transform(frame)
+
+
+def matrix_vectors(spark: SparkSession, matrix: np.ndarray, work: Path) -> DataFrame:
+    """A prepared matrix (one row per customer) as Spark vectors ``features`` with ``_row``,
+    through Parquet (columns ``_p0`` .. ``_pN``, exact float64)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = [f"_p{i}" for i in range(matrix.shape[1])]
+    table = pa.table({"_row": np.arange(len(matrix), dtype="int64"),
+                      **{n: np.ascontiguousarray(matrix[:, i], dtype="float64")
+                         for i, n in enumerate(names)}})
+    target = work / "prepared.parquet"
+    pq.write_table(table, target)
+    frame = spark.read.parquet(str(target))
     return VectorAssembler(inputCols=names, outputCol="features").transform(frame)
 
 

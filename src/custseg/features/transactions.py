@@ -40,27 +40,30 @@ from .feature_sql import DUCKDB, feature_names, features_sql
 MONEY = "DECIMAL(18,6)"
 
 
-@dataclass
+@dataclass(frozen=True)
 class HistoryFeatures:
+    """A purchase history's per-customer features, what was read and counted to get them, and
+    (local engine) the DuckDB session holding its lines; a context manager that closes it."""
+
     frame: pd.DataFrame            # customer id column (original name) + features
     columns: ColumnMap
     as_of: dt.date
     features: list[str]
     quality: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    dialect: Dialect = field(default_factory=lambda: Dialect("csv"))
     # The DuckDB session holding the parsed lines (view ``lines``), for product analyses.
     connection: duckdb.DuckDBPyConnection | None = None
-    dialect: Dialect = field(default_factory=lambda: Dialect("csv"))
 
     @property
     def money(self) -> bool:
         return self.columns.has_money
 
     def close(self) -> None:
-        """Close the DuckDB session (the stage that opened the history closes it)."""
+        """Close the DuckDB session; whoever asked for the features closes it (``with``)."""
         if self.connection is not None:
             self.connection.close()
-            self.connection = None
+            object.__setattr__(self, "connection", None)  # closed: nothing to query any more
 
     def __enter__(self) -> HistoryFeatures:
         return self
@@ -148,7 +151,18 @@ def customer_features(
     file lacks falls back to detection (scoring a file laid out differently from training).
     """
     con = duckdb.connect()
-    options = options or ReadOptions(encoding=encoding)
+    try:
+        return _features(con, source, given, as_of, date_format, missing_ok,
+                         options or ReadOptions(encoding=encoding))
+    except BaseException:
+        con.close()  # the session lives only as long as the features it made
+        raise
+
+
+def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | pd.DataFrame,
+              given: dict[str, str | None] | None, as_of: str | dt.date | None,
+              date_format: str | None, missing_ok: bool, options: ReadOptions
+              ) -> HistoryFeatures:
     opened = open_source(con, source, options)
     label, types = opened.label, opened.types
     total = con.execute("SELECT count(*) FROM raw").fetchone()[0]  # type: ignore[index]
@@ -237,11 +251,8 @@ def customer_features(
         "lines_used": int(scan[11]), "returns_used": int(scan[12]),
         "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
     }
-    history_features = _aggregate(con, columns, total, as_of_day, counts)
-    history_features.dialect = dialect
-    history_features.notes = [*opened.notes, *date_notes(dates, counts, limit),
-                              *history_features.notes]
-    return history_features
+    return _aggregate(con, columns, total, as_of_day, counts, dialect,
+                      [*opened.notes, *date_notes(dates, counts, limit)])
 
 
 def customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> tuple[str, int]:
@@ -292,7 +303,8 @@ def parse_as_of(as_of: str | dt.date | None) -> dt.date | None:
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
-               as_of: dt.date, counts: dict[str, Any]) -> HistoryFeatures:
+               as_of: dt.date, counts: dict[str, Any], dialect: Dialect,
+               notes: list[str]) -> HistoryFeatures:
     as_of_sql = f"DATE {_lit(as_of.isoformat())}"
     con.execute(f"""CREATE TEMP VIEW lines AS
         SELECT customer, day, coalesce(order_raw, CAST(day AS VARCHAR)) AS order_key, product,
@@ -304,14 +316,16 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
     sql = features_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
                        quantity=columns.quantity is not None, returns=returns_used > 0)
     frame = con.execute(sql).df()
-    history_features = finish_features(frame, columns, as_of, total, counts, returns_used > 0)
-    history_features.connection = con
-    return history_features
+    return finish_features(frame, columns, as_of, total, counts, returns_used > 0, dialect,
+                           notes, connection=con)
 
 
 def finish_features(frame: pd.DataFrame, columns: ColumnMap, as_of: dt.date, total: int,
-                    counts: dict[str, Any], returns: bool) -> HistoryFeatures:
-    """Shared by every engine: id and integer types, feature list, notes, quality counts."""
+                    counts: dict[str, Any], returns: bool, dialect: Dialect,
+                    reading_notes: list[str], *, engine: str | None = None,
+                    connection: duckdb.DuckDBPyConnection | None = None) -> HistoryFeatures:
+    """Shared by every engine: id and integer types, feature list, notes (``reading_notes``
+    first), quality counts (``engine`` names a non-local engine in them)."""
     money = columns.has_money
     frame = frame.rename(columns={"customer": columns.customer})
     # Ids stay as read (text, or whole numbers that write back the same text); sorted so that
@@ -340,5 +354,8 @@ def finish_features(frame: pd.DataFrame, columns: ColumnMap, as_of: dt.date, tot
         "duplicates_policy": "exact duplicate lines are kept (they may be genuine repeat "
                              "purchases) and counted here",
     }
-    return HistoryFeatures(frame, columns, as_of, names, quality, notes)
+    if engine is not None:
+        quality["engine"] = engine
+    return HistoryFeatures(frame, columns, as_of, names, quality, [*reading_notes, *notes],
+                           dialect, connection)
 

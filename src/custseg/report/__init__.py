@@ -14,10 +14,11 @@ from matplotlib.colors import to_hex
 from ..model import SegmentModel
 from ..profile import SegmentProfile
 from ..rfm import RFM_NAMES
+from ..roles import ROLES
 from . import charts
 
 
-class SegmentationResult(Protocol):
+class ReportInput(Protocol):
     """What the report reads of a run (``result.SegmentationResult`` has it all); declared
     here so that the report depends on what it reads, not on the result module."""
 
@@ -41,7 +42,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def projection(result: SegmentationResult) -> tuple[np.ndarray, np.ndarray, str, str]:
+def projection(result: ReportInput) -> tuple[np.ndarray, np.ndarray, str, str]:
     """Points and centres for the scatter, with axis labels that say what the axes are."""
     specs = result.model.preparer_.specs
     if len(specs) == 2 and all(s.kind == "numeric" for s in specs):
@@ -69,7 +70,7 @@ def projection(result: SegmentationResult) -> tuple[np.ndarray, np.ndarray, str,
     return points, centers, axes_labels[0], axes_labels[1]
 
 
-def profile_image(result: SegmentationResult) -> str:
+def profile_image(result: ReportInput) -> str:
     """The features x segments heatmap (z-scores, annotated with segment averages)."""
     names = [p.name for p in result.profiles]
     feature_rows = result.profiles[0].features
@@ -81,7 +82,7 @@ def profile_image(result: SegmentationResult) -> str:
     return charts.profile_chart(labels, names, z, notes)
 
 
-def render_report(result: SegmentationResult) -> str:
+def render_report(result: ReportInput) -> str:
     summary = result.summary
     names = [p.name for p in result.profiles]
     selection = summary["k_selection"]
@@ -131,10 +132,7 @@ def render_report(result: SegmentationResult) -> str:
 
 def role_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(feature, role, what the role means) for every feature used."""
-    try:  # imported here: the roles vocabulary is optional for rendering
-        from ..roles import ROLES as descriptions
-    except ImportError:
-        descriptions = {}
+    descriptions = ROLES
     roles = summary.get("roles") or {}
     features = [f for f in summary["features"] if f in roles]
     features += [f for f in roles if f not in features]
