@@ -117,16 +117,6 @@ def test_roles_table_lists_every_feature_with_its_role_and_meaning(mall):
         assert found[feature] == (role, ROLES[role])
 
 
-def test_roles_table_still_renders_without_the_role_descriptions(mall, monkeypatch):
-    import custseg.roles
-
-    result, _ = mall
-    monkeypatch.delattr(custseg.roles, "ROLES")
-    table = _element(render_report(result), "div", "roles")
-    for feature, role in result.summary["roles"].items():
-        assert f"<td><code>{html.escape(feature)}</code></td><td>{role}</td><td></td>" in table
-
-
 def test_k_table_and_chart_carry_stability_when_k_is_chosen(mall_auto, mall_no_stability):
     result, page = mall_auto
     selection = result.summary["k_selection"]
