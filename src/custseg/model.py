@@ -186,9 +186,16 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None,
             on_progress: Callable[[str], None] | None = None) -> SegmentModel:
         """Prepare ``X``, choose k if asked, fit K-means and number segments canonically."""
+        self.fit_steps(X, on_progress)
+        return self
+
+    def fit_steps(self, X: Any, on_progress: Callable[[str], None] | None = None) -> FitPlan:
+        """``fit`` as its three steps below; returns the plan (its ``prepared`` matrix is what
+        the local engine hands to profiling, so nothing prepares the data twice)."""
         plan = self.plan(X, on_progress)
         best = self.refine(plan)
-        return self.finish(plan, best.centers, best.n_iter)
+        self.finish(plan, best.centers, best.n_iter)
+        return plan
 
     # An engine fits in three public steps: ``plan`` (everything decided on a driver-side
     # sample: preparation, k, stability resamples), its own full-data fit from the plan (the

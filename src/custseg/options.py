@@ -92,6 +92,10 @@ class SegmentOptions:
         return ReadOptions(encoding=self.encoding, delimiter=self.delimiter,
                            decimal=self.decimal, sheet=self.sheet, header_row=self.header_row)
 
+    def feature_list(self) -> list[str] | None:
+        """The feature columns asked for, or None (choose them from the data)."""
+        return list(self.features) if self.features else None
+
     def history_columns(self) -> dict[str, str | None]:
         """The purchase-history columns named by the user, by role (None: detect)."""
         return {"customer": self.customer_col, "date": self.date_col,

@@ -76,8 +76,8 @@ def run(data: str | os.PathLike[str] | pd.DataFrame | None, options: SegmentOpti
         if options.transactions:
             return _segment_history(data, options, engine, earlier, step)
         table = read_customer_table(data, options.read_options(), options.id_col)
-        features = list(options.features) if options.features else None
-        staged = segment_table(table, features, options.model(), options, engine, earlier, step)
+        staged = segment_table(table, options.feature_list(), options.model(), options, engine,
+                               earlier, step)
         return assemble(table, staged, engine, history=None)
     finally:
         engine.close()
@@ -102,8 +102,7 @@ def _segment_history(data: str | os.PathLike[str] | pd.DataFrame | None,
     with engine.history_features(data, options.history_columns(), options.as_of,
                                  options.date_format, options.read_options()) as history:
         source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
-        features = list(options.features) if options.features else None
-        features = features or purchases.default_features(history)
+        features = options.feature_list() or purchases.default_features(history)
         log1p = purchases.default_log1p(history, features) if options.log1p is None else None
         table = CustomerTable(history.frame, source, history.dialect, history.columns.customer,
                               [str(c) for c in history.frame.columns])
@@ -210,7 +209,7 @@ def assemble(table: CustomerTable, staged: TableStages, engine: Engine,
     warning_lines = list(fitted.warnings)
     if history is not None:
         assignments = pd.concat([assignments, history.extra_columns], axis=1)
-        warning_lines += history.notes
+        warning_lines += history.features.notes
     source = InputFacts(table.label, int(len(table.frame)), table.columns, table.dialect,
                         table.quality())
     cleaning = CleaningFacts(clean.id_column, fitted.used, fitted.constant,

@@ -5,9 +5,7 @@ product tables), computed while the stage still holds its DuckDB session and ret
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -44,14 +42,8 @@ def default_features(history: HistoryFeatures) -> list[str]:
 class HistoryExtras:
     """What a purchase history adds to a segmentation (``summary`` lays it out)."""
 
+    features: HistoryFeatures  # every customer's features, columns, quality counts, notes
     extra_columns: pd.DataFrame  # features not clustered on + RFM columns, in assignment order
-    features_table: pd.DataFrame  # features.csv: every customer's computed features
-    history_columns: dict[str, str | None]  # the history's columns by role
-    as_of: dt.date
-    money: bool
-    features_computed: list[str]
-    quality: dict[str, Any]  # the history's data-quality counts
-    notes: list[str]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # affinity.csv, ...
 
 
@@ -78,6 +70,4 @@ def history_extras(history: HistoryFeatures, assignments: pd.DataFrame) -> Histo
                                                             history.money),
                   "monthly_sales.csv": affinity.monthly_sales(con, segments, id_column,
                                                               history.money)}
-    return HistoryExtras(columns, history.frame, history.columns.to_dict(), history.as_of,
-                         history.money, list(history.features), history.quality,
-                         list(history.notes), tables)
+    return HistoryExtras(history, columns, tables)  # its DuckDB session is closed after this

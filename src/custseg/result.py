@@ -55,7 +55,7 @@ class SegmentationResult:
     @property
     def features_table(self) -> pd.DataFrame | None:
         """Purchase histories: every computed feature of every customer (features.csv)."""
-        return self.history.features_table if self.history is not None else None
+        return self.history.features.frame if self.history is not None else None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -80,7 +80,8 @@ class SegmentationResult:
 
     def model_dict(self) -> dict[str, Any]:
         """model.json's content (see ``persist.model_payload``)."""
-        history = self.history.history_columns if self.history is not None else None
+        history = (self.history.features.columns.to_dict() if self.history is not None
+                   else None)
         return model_payload(self.model, self.profiles, self.cleaning.id_column, history)
 
     def render(self) -> dict[str, str | pd.DataFrame]:
@@ -97,7 +98,7 @@ class SegmentationResult:
             "report.html": render_report(self),
         }
         if self.history is not None:
-            files["features.csv"] = self.history.features_table
+            files["features.csv"] = self.history.features.frame
             files.update(self.history.tables)
         return files
 

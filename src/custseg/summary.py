@@ -57,7 +57,7 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
         "rule": f"k fixed by the user (k={model.n_clusters_})", "recommended": model.n_clusters_,
         "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
     missing = cleaning.missing
-    notes = list(cleaning.notes) + (history.notes if history is not None else [])
+    notes = list(cleaning.notes) + (history.features.notes if history is not None else [])
     summary: dict[str, Any] = {
         "custseg_version": __version__,
         "input": {"source": source.label, "rows": source.rows, "columns": source.columns,
@@ -101,13 +101,14 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
 
 def history_blocks(history: HistoryExtras, assignments: pd.DataFrame) -> dict[str, Any]:
     """summary.json's ``transactions``, ``rfm`` and (with products) ``products`` blocks."""
+    features = history.features
     blocks: dict[str, Any] = {"transactions": {
-        "columns": history.history_columns,
-        "as_of": history.as_of.isoformat(),
-        "money": history.money,
-        "features_computed": history.features_computed,
-        "quality": history.quality,
-        "notes": history.notes,
+        "columns": features.columns.to_dict(),
+        "as_of": features.as_of.isoformat(),
+        "money": features.money,
+        "features_computed": features.features,
+        "quality": features.quality,
+        "notes": features.notes,
     }}
     cross = pd.crosstab(assignments["segment"], assignments["rfm_segment"])
     cross = cross.reindex(columns=[n for n in RFM_NAMES if n in cross.columns])

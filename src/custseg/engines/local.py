@@ -21,11 +21,7 @@ class LocalEngine:
                                  options=options)
 
     def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> np.ndarray:
-        # SegmentModel.fit's three steps, keeping the plan's prepared matrix for the profiles.
-        plan = model.plan(X, on_progress)
-        best = model.refine(plan)
-        model.finish(plan, best.centers, best.n_iter)
-        return plan.prepared
+        return model.fit_steps(X, on_progress).prepared
 
     def info(self, customers: int) -> EngineInfo:
         return EngineInfo("local")
