@@ -33,6 +33,7 @@ from .prep import Preparer
 from .select_k import KSelection, silhouettes, sweep
 from .stability import DEFAULT_RUNS, STABILITY_SAMPLE, Bootstrap
 from .structure import Structure, check_structure
+from .timings import stage
 
 STRUCTURE_SAMPLE = 1000  # customers the structure check starts from
 
@@ -210,44 +211,51 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if frame[numeric].isna().any().any() or frame[categorical].isna().any().any():
             raise DataError("Input X contains NaN; impute or drop missing values before fitting "
                             "(custseg.segment does this with missing='impute')")
-        self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
-        prepared = self.preparer_.transform(frame)
-        data = distinct_rows(prepared, int(self.seed))
+        with stage("prepare"):
+            self.preparer_ = Preparer.fit(frame, numeric, categorical, log1p=self.log1p)
+            prepared = self.preparer_.transform(frame)
+            data = distinct_rows(prepared, int(self.seed))
+            bootstrap = self._resamples(data)
         n_rows, n_distinct = data.n_rows, len(data.X)
         self.k_selection_: KSelection | None = None
         swept: KMeansFit | None = None
-        bootstrap = self._resamples(data)
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
-            fit_rows, sil_rows = self._samples(data, max(ks))
-            self.k_selection_, fits = sweep(
-                fit_rows, sil_rows, ks, int(self.seed), self.n_init, self.max_iter,
-                on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
-                bootstrap=bootstrap)
+            with stage("prepare"):
+                fit_rows, sil_rows = self._samples(data, max(ks))
+            with stage("sweep"):
+                self.k_selection_, fits = sweep(
+                    fit_rows, sil_rows, ks, int(self.seed), self.n_init, self.max_iter,
+                    on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
+                    bootstrap=bootstrap)
             k = self.k_selection_.recommended
             swept = fits[k]
         else:
             k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
-            fit_rows, sil_rows = self._samples(data, k)
+            with stage("prepare"):
+                fit_rows, sil_rows = self._samples(data, k)
         return FitPlan(prepared, data, k, fit_rows, sil_rows, swept, bootstrap)
 
     def refine(self, plan: FitPlan) -> KMeansFit:
         """The local full-data fit: the best restart on the fit sample (the sweep's, when k
         was chosen), polished by weighted Lloyd iterations on every distinct row."""
         seed = int(self.seed)
-        best = plan.swept or fit_kmeans(plan.fit_rows, plan.k, seed, self.n_init,
-                                        self.max_iter)
-        return self._polish(plan.data, best, plan.fit_rows, plan.k, seed)
+        with stage("fit"):
+            best = plan.swept or fit_kmeans(plan.fit_rows, plan.k, seed, self.n_init,
+                                            self.max_iter)
+            return self._polish(plan.data, best, plan.fit_rows, plan.k, seed)
 
     def finish(self, plan: FitPlan, centers: np.ndarray, n_iter: int) -> SegmentModel:
         """Number the segments of ``centers`` canonically, label every customer, and measure
         the silhouette, each segment's stability and the data's structure."""
-        own = self._set_canonical(centers, plan.data)
-        self.n_iter_ = int(n_iter)
-        self.silhouette_ = self._silhouette(own[plan.silhouette_rows.index],
-                                            plan.silhouette_rows, plan.swept)
-        self._judge(plan.data, plan.bootstrap)
+        with stage("fit"):
+            own = self._set_canonical(centers, plan.data)
+            self.n_iter_ = int(n_iter)
+            self.silhouette_ = self._silhouette(own[plan.silhouette_rows.index],
+                                                plan.silhouette_rows, plan.swept)
+        with stage("stability"):
+            self._judge(plan.data, plan.bootstrap)
         return self
 
     def _resamples(self, data: Distinct) -> Bootstrap | None:

@@ -32,6 +32,7 @@ from .purchases import HistoryExtras
 from .result import SegmentationResult
 from .roles import resolve_roles
 from .summary import CleaningFacts, InputFacts
+from .timings import stage
 
 
 def segment(data: str | os.PathLike[str] | pd.DataFrame | None = None, *,
@@ -75,10 +76,12 @@ def run(data: str | os.PathLike[str] | pd.DataFrame | None, options: SegmentOpti
         step("load")
         if options.transactions:
             return _segment_history(data, options, engine, earlier, step)
-        table = read_customer_table(data, options.read_options(), options.id_col)
+        with stage("read"):
+            table = read_customer_table(data, options.read_options(), options.id_col)
         staged = segment_table(table, options.feature_list(), options.model(), options, engine,
                                earlier, step)
-        return assemble(table, staged, engine, history=None)
+        with stage("profile"):
+            return assemble(table, staged, engine, history=None)
     finally:
         engine.close()
 
@@ -99,8 +102,10 @@ def _segment_history(data: str | os.PathLike[str] | pd.DataFrame | None,
     the history adds (computed while its DuckDB session is open, closed on leaving)."""
     if data is None:
         raise DataError("--transactions needs a purchase history file; pass its path")
-    with engine.history_features(data, options.history_columns(), options.as_of,
-                                 options.date_format, options.read_options()) as history:
+    with stage("features"):
+        history = engine.history_features(data, options.history_columns(), options.as_of,
+                                          options.date_format, options.read_options())
+    with history:
         source = "DataFrame" if isinstance(data, pd.DataFrame) else str(data)
         features = options.feature_list() or purchases.default_features(history)
         log1p = purchases.default_log1p(history, features) if options.log1p is None else None
@@ -108,8 +113,10 @@ def _segment_history(data: str | os.PathLike[str] | pd.DataFrame | None,
                               [str(c) for c in history.frame.columns])
         staged = segment_table(table, features, options.model(log1p=log1p), options, engine,
                          earlier, step)
-        extras = purchases.history_extras(history, staged.assignments)
-    return assemble(table, staged, engine, extras)
+        with stage("profile"):
+            extras = purchases.history_extras(history, staged.assignments)
+    with stage("profile"):
+        return assemble(table, staged, engine, extras)
 
 
 @dataclass(frozen=True)
@@ -140,10 +147,12 @@ def segment_table(table: CustomerTable, features: list[str] | None, model: Segme
             step: Progress) -> TableStages:
     """A customer table through the clean, fit and profile stages."""
     step("validate")
-    clean = clean_table(table, features, options.missing)
+    with stage("read"):
+        clean = clean_table(table, features, options.missing)
     fitted = fit(clean, model, engine, options.roles, earlier, step)
     step("profile")
-    profiles, assignments = profile(clean, model, fitted)
+    with stage("profile"):
+        profiles, assignments = profile(clean, model, fitted)
     return TableStages(clean, model, fitted, profiles, assignments)
 
 
@@ -169,7 +178,8 @@ def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
         warning_lines += model.k_selection_.warnings
     alignment = None
     if earlier is not None:
-        alignment = align.match(model, frame[used], earlier)
+        with stage("profile"):
+            alignment = align.match(model, frame[used], earlier)
         model.reorder(alignment.order)
         warning_lines += alignment.warnings()
     return Fitted(used, constant, feature_roles, prepared, warning_lines, alignment)

@@ -25,6 +25,7 @@ from .persist import dumps, model_payload
 from .profile import SegmentProfile
 from .purchases import HistoryExtras
 from .summary import CleaningFacts, InputFacts, build_summary
+from .timings import stage
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ class SegmentationResult:
         files |= {
             "model.json": dumps(self.model_dict()),
             "summary.json": dumps(self.summary),
-            "report.html": render_report(self),
         }
+        with stage("report"):
+            files["report.html"] = render_report(self)
         if self.history is not None:
             files["features.csv"] = self.history.features.frame
             files.update(self.history.tables)
@@ -112,8 +114,9 @@ class SegmentationResult:
         cannot be written raises :class:`DataError`.
         """
         out = outdir.check_writable(out)  # before rendering: a bad --out fails fast
-        rendered = self.render()
-        with outdir.staged(out, command="segment") as staging:
+        with stage("write"):
+            rendered = self.render()
+        with stage("write"), outdir.staged(out, command="segment") as staging:
             for name, content in rendered.items():
                 if isinstance(content, pd.DataFrame):
                     io.write_table(staging / name, content)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .kmeans import KMeansFit, Weighted, assign, fit_kmeans
 from .stability import Bootstrap
+from .timings import stage
 
 SILHOUETTE_TOLERANCE = 0.01
 TINY_SEGMENT_SHARE = 0.02
@@ -228,7 +229,8 @@ def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
 def _stability(bootstrap: Bootstrap | None, fit: KMeansFit) -> dict[str, float]:
     if bootstrap is None:
         return {}
-    per_segment = bootstrap.judge(fit.centers)
+    with stage("stability"):
+        per_segment = bootstrap.judge(fit.centers)
     return {"stability_min": float(np.nanmin(per_segment)),
             "stability_mean": float(np.nanmean(per_segment))}
 

@@ -48,6 +48,9 @@ Log1p = Annotated[str | None, typer.Option(
 Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSON "
                                               "input, e.g. latin-1 (default utf-8).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Timings = Annotated[bool, typer.Option(
+    "--timings", help="Print the seconds each stage took (read, features, prepare, sweep, "
+    "stability, fit, profile, report, write) on stderr.")]
 Delimiter = Annotated[str | None, typer.Option(
     "--delimiter", help="Field separator of CSV/TSV input: ',' ';' '|' or tab (detected if "
     "omitted).", show_default=False)]

@@ -39,6 +39,7 @@ from .options import (
     SparkConf,
     SparkMaster,
     StabilityRuns,
+    Timings,
     Transactions,
     app,
     data_options,
@@ -47,6 +48,7 @@ from .options import (
     print_warnings,
     progress_steps,
     read_options,
+    stderr,
     stdout,
 )
 
@@ -71,6 +73,7 @@ def segment(
         "--role", help="What a feature column means, COLUMN=ROLE (repeat for more): recency, "
         "frequency, interval, monetary, order_value, tenure, breadth, returns, capacity, age, "
         "engagement or other. Detected from the names if omitted.")] = None,
+    timings: Timings = False,
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
@@ -78,6 +81,7 @@ def segment(
     from ..outdir import check_writable
     from ..pipeline import run
     from ..roles import parse_role_options
+    from ..timings import record
 
     history = history_options(transactions, customer_col, date_col, amount_col, quantity_col,
                               price_col, order_col, product_col, as_of, date_format)
@@ -90,12 +94,14 @@ def segment(
     options.update(engine_options(engine, spark_master, spark_conf))
     data = options.pop("data")
     chosen = SegmentOptions(**options)
-    with progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
+    with record() as spent, progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
         result = run(data, chosen, on_progress=step)
         if step:
             step("write report")
         result.save(out)
     print_warnings(result.warnings)
+    if timings:
+        print_timings(spent)
     s = result.summary
     table = Table(title=f"{s['k']} segments of {s['n_customers']:,} customers "
                         f"(silhouette {s['silhouette']:.3f})", title_justify="left")
@@ -111,6 +117,14 @@ def segment(
     if s["k_selection"]["scores"]:
         stdout.print(f"Why k={s['k']}: {s['k_selection']['reason']}", soft_wrap=True)
     stdout.print(f"Report: {out / 'report.html'}", soft_wrap=True)
+
+
+def print_timings(spent: Any) -> None:
+    """One line on stderr: seconds per stage and in all (start-up before the run excluded)."""
+    parts = [f"{name} {seconds:.2f} s" for name, seconds in spent.ordered()]
+    total = sum(spent.seconds.values())
+    stderr.print(f"custseg: timings: {', '.join(parts)}; total {total:.2f} s", markup=False,
+                 soft_wrap=True)
 
 
 def stability_cell(segment: dict[str, Any]) -> str:

@@ -64,6 +64,7 @@ from ..features.transactions import (
 from ..model import SegmentModel
 from ..numbers import detect_decimal
 from ..sources import Source, open_source
+from ..timings import stage
 from .base import EngineInfo, Progress, SegmentFiles
 from .spark_columns import (
     JAVA_CHARSETS,
@@ -207,6 +208,10 @@ class SparkEngine:
         fit in Spark, ``model.finish`` (canonical ids, silhouette, stability, structure)."""
         plan = model.plan(X, on_progress)
         on_progress("fit (Spark)")
+        with stage("fit"):
+            return self._fit(model, plan)
+
+    def _fit(self, model: SegmentModel, plan: Any) -> np.ndarray:
         # The plan's prepared matrix, as the local engine clusters it: one preparation.
         vectors = matrix_vectors(self.spark, plan.prepared, self.work).cache()
         # k-means|| finds a good start but a single run still lands in a worse local optimum
