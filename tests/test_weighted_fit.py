@@ -25,7 +25,8 @@ from custseg import kmeans as local
 from custseg.datasets.synthetic import SURVEY_FEATURES, survey_scores
 from custseg.errors import ConfigError
 from custseg.kmeans import assign, distinct_rows
-from custseg.select_k import calinski_harabasz, davies_bouldin, silhouettes, sweep
+from custseg.select_k import calinski_harabasz, davies_bouldin, sweep
+from custseg.silhouette import silhouettes
 
 
 def _expand(X: np.ndarray, w: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -27,15 +27,26 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .cores import one_thread
 from .errors import ConfigError, DataError, param_error
-from .kmeans import Distinct, KMeansFit, Weighted, assign, distinct_rows, fit_kmeans
+from .kmeans import (
+    Distinct,
+    KMeansFit,
+    Weighted,
+    assign,
+    distinct_rows,
+    fit_kmeans,
+    fit_restarts,
+)
 from .prep import Preparer
-from .select_k import KSelection, silhouettes, sweep
+from .select_k import KSelection, sweep
+from .silhouette import moved_sums, silhouette_of, silhouettes
 from .stability import DEFAULT_RUNS, STABILITY_SAMPLE, Bootstrap
 from .structure import Structure, check_structure
 from .timings import stage
 
 STRUCTURE_SAMPLE = 1000  # customers the structure check starts from
+RESTART_SAMPLE = 5_000  # customers the k-means++ restarts run on (kmeans.fit_restarts)
 
 MAX_K = 50
 MIN_SAMPLE = 100
@@ -86,10 +97,11 @@ class FitPlan:
     prepared: np.ndarray  # every customer's prepared row, in the order of X
     data: Distinct  # the same rows as distinct rows with counts
     k: int
-    fit_rows: Weighted  # where restarts run (every distinct row, or a sample)
+    fit_rows: Weighted  # where fits settle (every distinct row, or a sample)
     silhouette_rows: Weighted
     swept: KMeansFit | None  # the k sweep's best fit at k (None when k was given)
     bootstrap: Bootstrap | None  # the stability resamples (None when stability is off)
+    restart_rows: Weighted  # where k-means++ restarts run: a sample of fit_rows (or all)
 
 
 class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -222,38 +234,37 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if self.k == "auto":
             ks = self._k_range(n_rows, n_distinct)
             with stage("prepare"):
-                fit_rows, sil_rows = self._samples(data, max(ks))
+                fit_rows, sil_rows, restart_rows = self._samples(data, max(ks))
             with stage("sweep"):
                 self.k_selection_, fits = sweep(
                     fit_rows, sil_rows, ks, int(self.seed), self.n_init, self.max_iter,
                     on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
-                    bootstrap=bootstrap)
+                    bootstrap=bootstrap, restart_rows=restart_rows)
             k = self.k_selection_.recommended
             swept = fits[k]
         else:
             k = int(self.k)
             self._check_k_fits(k, n_rows, n_distinct)
             with stage("prepare"):
-                fit_rows, sil_rows = self._samples(data, k)
-        return FitPlan(prepared, data, k, fit_rows, sil_rows, swept, bootstrap)
+                fit_rows, sil_rows, restart_rows = self._samples(data, k)
+        return FitPlan(prepared, data, k, fit_rows, sil_rows, swept, bootstrap, restart_rows)
 
     def refine(self, plan: FitPlan) -> KMeansFit:
         """The local full-data fit: the best restart on the fit sample (the sweep's, when k
         was chosen), polished by weighted Lloyd iterations on every distinct row."""
         seed = int(self.seed)
         with stage("fit"):
-            best = plan.swept or fit_kmeans(plan.fit_rows, plan.k, seed, self.n_init,
-                                            self.max_iter)
+            best = plan.swept or fit_restarts(plan.restart_rows, plan.fit_rows, plan.k, seed,
+                                              self.n_init, self.max_iter)
             return self._polish(plan.data, best, plan.fit_rows, plan.k, seed)
 
     def finish(self, plan: FitPlan, centers: np.ndarray, n_iter: int) -> SegmentModel:
         """Number the segments of ``centers`` canonically, label every customer, and measure
         the silhouette, each segment's stability and the data's structure."""
         with stage("fit"):
-            own = self._set_canonical(centers, plan.data)
+            self._set_canonical(centers, plan.data)
             self.n_iter_ = int(n_iter)
-            self.silhouette_ = self._silhouette(own[plan.silhouette_rows.index],
-                                                plan.silhouette_rows, plan.swept)
+            self.silhouette_ = self._silhouette(centers, plan.silhouette_rows, plan.swept)
         with stage("stability"):
             self._judge(plan.data, plan.bootstrap)
         return self
@@ -274,26 +285,31 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             self.stability_ = bootstrap.judge(self.cluster_centers_)
             self.stability_customers_ = bootstrap.customers
         rows = data.sample(STRUCTURE_SAMPLE)
-        self.structure_: Structure = check_structure(rows.X, rows.weight, int(self.seed))
+        with one_thread():  # small products: threads only add start-up (see cores)
+            self.structure_: Structure = check_structure(rows.X, rows.weight, int(self.seed))
 
-    def _silhouette(self, labels: np.ndarray, rows: Weighted, swept: KMeansFit | None) -> float:
-        """Silhouette of the final segments on the silhouette rows. When the polish left that
-        partition as the k sweep scored it, the sweep's figure is reused: the quadratic pass
-        over the distances costs about a second on 10,000 rows."""
-        if swept is not None and self.k_selection_ is not None:
+    def _silhouette(self, centers: np.ndarray, rows: Weighted, swept: KMeansFit | None) -> float:
+        """Silhouette of the segments of ``centers`` on the silhouette rows. After a k sweep
+        this updates the sweep's distance sums at that k for the rows the final fit moved
+        (``silhouette.moved_sums``): exact, and without a second quadratic pass over 10,000
+        rows. The final centres descend from the swept ones, so segment ids correspond."""
+        labels = assign(rows.X, centers)[0]
+        if swept is not None and swept.silhouette_sums is not None:
             before = assign(rows.X, swept.centers)[0]
-            pairs = np.unique(before * len(swept.centers) + labels).size
-            if pairs == np.unique(before).size == np.unique(labels).size:
-                k = len(swept.centers)
-                return next(s.silhouette for s in self.k_selection_.scores if s.k == k)
+            sums = moved_sums(rows.X, rows.weight, swept.silhouette_sums, before, labels)
+            if sums is not None:
+                return silhouette_of(labels, sums, rows.weight)
         return silhouettes(rows.X, [labels], rows.weight)[0]
 
-    def _samples(self, data: Distinct, k_max: int) -> tuple[Weighted, Weighted]:
-        """Rows for the restarts and rows for silhouettes: every distinct row when there are
-        at most ``fit_sample`` (``silhouette_sample``) of them, else order-free samples of
-        customers. The fit sample holds at least ``k_max`` distinct rows."""
+    def _samples(self, data: Distinct, k_max: int) -> tuple[Weighted, Weighted, Weighted]:
+        """Rows for the fits, for silhouettes and for the k-means++ restarts: every distinct row
+        when there are at most ``fit_sample`` (``silhouette_sample``, ``RESTART_SAMPLE``) of
+        them, else order-free samples of customers. The fit and restart samples hold at least
+        ``k_max`` distinct rows; the restart sample is a subset of the fit sample."""
+        restart_size = min(RESTART_SAMPLE, int(self.fit_sample))
         return (data.sample(int(self.fit_sample), at_least=k_max),
-                data.sample(int(self.silhouette_sample)))
+                data.sample(int(self.silhouette_sample)),
+                data.sample(restart_size, at_least=k_max))
 
     def _k_range(self, n_rows: int, n_distinct: int) -> list[int]:
         if n_rows < self.k_min:

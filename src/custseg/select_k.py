@@ -17,12 +17,14 @@ tolerance hid real structure, so the pick is now the plain maximum.)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from .kmeans import KMeansFit, Weighted, assign, fit_kmeans
+from .cores import side_by_side
+from .kmeans import KMeansFit, Weighted, assign, fit_restarts
+from .silhouette import distance_sums, silhouette_of
 from .stability import Bootstrap
 from .timings import stage
 
@@ -65,60 +67,6 @@ class KSelection:
             for s in self.scores
         ]
         return data
-
-
-def silhouettes(X: np.ndarray, label_sets: list[np.ndarray],
-                weights: np.ndarray | None = None) -> list[float]:
-    """Mean silhouette of several labelings of the same rows, in one pass over the distances.
-
-    ``weights`` (whole counts) make each row stand for that many identical customers: the
-    result equals ``sklearn.metrics.silhouette_score`` on the expanded data, where a customer's
-    duplicates are in its own segment at distance 0 (singletons score 0).
-
-    The O(n^2) distances are computed block by block in float64 and multiplied at once by every
-    labeling's (weighted) membership matrix, so the whole k sweep shares them and no n x n
-    matrix is ever held (10,000 rows: 80 MB per block instead of 800 MB, and no page faults on
-    a huge array).
-    """
-    X64 = np.ascontiguousarray(X, dtype=np.float64)
-    n = len(X64)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    rows = np.arange(n)
-    widths = [int(labels.max()) + 1 for labels in label_sets]
-    offsets = np.concatenate([[0], np.cumsum(widths)])
-    members = np.zeros((n, int(offsets[-1])))
-    for labels, offset in zip(label_sets, offsets[:-1], strict=True):
-        members[rows, offset + labels] = w
-    squared = (X64 * X64).sum(axis=1)
-    sums = np.empty_like(members)
-    step = 1024
-    for start in range(0, n, step):
-        block = X64[start:start + step]
-        d = block @ X64.T
-        d *= -2
-        d += squared[start:start + step, None]
-        d += squared[None, :]
-        np.maximum(d, 0, out=d)
-        np.sqrt(d, out=d)
-        d[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
-        sums[start:start + step] = d @ members
-    results = []
-    for labels, offset, k in zip(label_sets, offsets[:-1], widths, strict=True):
-        part = sums[:, offset:offset + k]
-        counts = members[:, offset:offset + k].sum(axis=0)
-        own = counts[labels]
-        # A customer's own copy is not its neighbour: n_C - 1 others in its segment.
-        a = part[rows, labels] / np.maximum(own - 1, 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = part / counts
-        means[rows, labels] = np.inf
-        means[:, counts == 0] = np.inf
-        b = means.min(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = (b - a) / np.maximum(a, b)
-        s[own == 1] = 0.0
-        results.append(float((np.nan_to_num(s) * w).sum() / w.sum()))
-    return results
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, w: np.ndarray,
@@ -173,9 +121,11 @@ def elbow(ks: list[int], inertias: list[float]) -> int:
 def sweep(
     fit_rows: Weighted, sil_rows: Weighted, ks: list[int], seed: int, n_init: int,
     max_iter: int, on_k: Callable[[int], None] | None = None,
-    bootstrap: Bootstrap | None = None,
+    bootstrap: Bootstrap | None = None, restart_rows: Weighted | None = None,
 ) -> tuple[KSelection, dict[int, KMeansFit]]:
-    """Fit every k on the weighted rows ``fit_rows``; return the selection and the fits.
+    """Fit every k on the weighted rows ``fit_rows`` (restarts on ``restart_rows``, a sample
+    of them, when given: ``fit_restarts``); return the selection and the fits. The ks are
+    fitted, and judged for stability, side by side (``cores.side_by_side``).
 
     Inertia, Calinski-Harabasz, Davies-Bouldin and segment shares are those of the customers
     ``fit_rows`` stand for; silhouettes are taken on ``sil_rows``, each row assigned to its
@@ -183,22 +133,29 @@ def sweep(
     them equal what the full data give. With a ``bootstrap``, every k's partition of its rows
     is judged for stability too (least stable segment and mean).
     """
-    fits: dict[int, KMeansFit] = {}
+    restarts = restart_rows or fit_rows
+    fits = dict(zip(ks, side_by_side(
+        lambda k: fit_restarts(restarts, fit_rows, k, seed, n_init, max_iter), ks), strict=True))
     for k in ks:
-        fits[k] = fit_kmeans(fit_rows, k, seed, n_init, max_iter)
         if on_k:
             on_k(k)
-    sils = silhouettes(sil_rows.X, [assign(sil_rows.X, fits[k].centers)[0] for k in ks],
-                       sil_rows.weight)
+    sil_labels = [assign(sil_rows.X, fits[k].centers)[0] for k in ks]
+    sums = distance_sums(sil_rows.X, sil_labels, sil_rows.weight)
+    sils = [silhouette_of(labels, part, sil_rows.weight)
+            for labels, part in zip(sil_labels, sums, strict=True)]
+    # Kept with each fit: the final silhouette is then an update, not a second pass.
+    fits = {k: replace(fits[k], silhouette_sums=part) for k, part in zip(ks, sums, strict=True)}
+    with stage("stability"):
+        judged = side_by_side(lambda k: _stability(bootstrap, fits[k]), ks)
     scores = []
-    for k, sil in zip(ks, sils, strict=True):
+    for k, sil, stability in zip(ks, sils, judged, strict=True):
         labels, w = fits[k].labels, fit_rows.weight
         scores.append(KScore(
             k=k, inertia=fits[k].inertia, silhouette=sil,
             calinski_harabasz=calinski_harabasz(fit_rows.X, labels, w),
             davies_bouldin=davies_bouldin(fit_rows.X, labels, w),
             smallest_share=float(np.bincount(labels, weights=w, minlength=k).min() / w.sum()),
-            **_stability(bootstrap, fits[k]),
+            **stability,
         ))
     return recommend(scores, rows_scored=fit_rows.customers), fits
 
@@ -229,8 +186,7 @@ def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
 def _stability(bootstrap: Bootstrap | None, fit: KMeansFit) -> dict[str, float]:
     if bootstrap is None:
         return {}
-    with stage("stability"):
-        per_segment = bootstrap.judge(fit.centers)
+    per_segment = bootstrap.judge(fit.centers)
     return {"stability_min": float(np.nanmin(per_segment)),
             "stability_mean": float(np.nanmean(per_segment))}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -103,8 +103,8 @@ def read_customers(source: str | os.PathLike[str] | pd.DataFrame,
     con = duckdb.connect()
     try:
         opened = open_source(con, source, options)
-        total = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()[0]  # type: ignore[index]
-        if total == 0:
+        # Whether there is a row at all, not how many: counting would scan the whole file.
+        if con.execute(f"SELECT 1 FROM {VIEW} LIMIT 1").fetchone() is None:
             raise DataError(f"file '{opened.label}' has a header but no rows; export the table "
                             "again with its data")
         id_column = find_id_column(con, opened, id_col, resolve, first_column_is_id)
@@ -115,9 +115,19 @@ def read_customers(source: str | os.PathLike[str] | pd.DataFrame,
 
 def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
            id_column: str | None) -> CustomerTable:
-    dialect, stats, tokens = _column_stats(con, opened, id_column, options)
+    plain, dialect = _plain_first(con, opened, id_column, options)
+    # The id is read as text whatever it holds; of its statistics only missing tokens count.
+    stats, tokens = _text_stats(con, opened, dialect, skip={*plain, id_column})
+    id_tokens, trimmed = _id_counts(con, opened, id_column)
+    if id_tokens:
+        tokens = {id_column: id_tokens, **tokens} if id_column else tokens
+    total = len(next(iter(plain.values()))) if plain else None
+    for column in plain:
+        stats[column] = ColumnNumbers(int(total or 0), int(total or 0), 0, [], [])
     select, bad, converted = [], {}, {}
     for column, kind in opened.types.items():
+        if column in plain:
+            continue
         number = (kind == "VARCHAR" and column != id_column and stats[column].present > 0
                   and stats[column].numeric_share >= NUMERIC_SHARE)
         select.append(_select_sql(column, kind, id_column, number, dialect.decimal))
@@ -125,7 +135,10 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
             bad[column] = stats[column]
         if number and stats[column].converted:
             converted[column] = stats[column].converted
-    frame = con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").df()
+    rest = (con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").df() if select
+            else pd.DataFrame(index=pd.RangeIndex(total or 0)))
+    frame = pd.DataFrame({column: plain[column] if column in plain else rest[column]
+                          for column in opened.types})
     for column in stats:
         values = frame[column]
         # Whole numbers without gaps read as integers (a segment id 2, not 2.0).
@@ -134,11 +147,6 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
                 and values.abs().max() < 2**53):
             frame[column] = values.astype("int64")
     frame.index = pd.RangeIndex(dialect.header_row - 1, dialect.header_row - 1 + len(frame))
-    trimmed = 0
-    if id_column is not None and opened.types[id_column] == "VARCHAR":
-        trimmed = int(con.execute(
-            f"SELECT count(*) FROM {VIEW} WHERE {_text(id_column)} <> trim({_text(id_column)})"
-        ).fetchone()[0])  # type: ignore[index]
     notes = list(opened.notes)
     if trimmed:
         notes.append(f"{trimmed} id(s) had spaces around them, which were removed")
@@ -147,6 +155,39 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
                      "or thousands separators were read as numbers")
     return CustomerTable(frame, opened.label, dialect, id_column, opened.columns, bad, converted,
                          tokens, trimmed, notes)
+
+
+def _plain_first(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str | None,
+                 options: ReadOptions) -> tuple[dict[str, np.ndarray], Dialect]:
+    """The plain number columns (``_plain_numbers``) and the dialect with its decimal separator.
+
+    Plain cells hold no comma, so when every text column is plain there is nothing to vote for
+    a decimal comma and the sample ``detect_decimal`` reads is skipped. When the vote (or the
+    user) says comma, plain '1.234' may be a thousands group: the plain reading is dropped.
+    """
+    texts = [c for c, kind in opened.types.items() if kind == "VARCHAR" and c != id_column]
+    plain = {} if options.decimal == "," else _plain_numbers(con, opened, texts)
+    if options.decimal is None and len(plain) < len(texts):
+        dialect = _with_decimal(con, opened, id_column, options)
+    else:
+        # Every text column plain: a decimal point (with none, the source's own separator).
+        decimal = options.decimal or ("." if texts else opened.dialect.decimal)
+        dialect = replace(opened.dialect, decimal=decimal)
+    return (plain if dialect.decimal == "." else {}), dialect
+
+
+def _id_counts(con: duckdb.DuckDBPyConnection, opened: Source,
+               id_column: str | None) -> tuple[int, int]:
+    """Missing tokens (NA, null...) among the ids, and ids with spaces around them."""
+    if id_column is None or opened.types[id_column] != "VARCHAR":
+        return 0, 0
+    text = _text(id_column)
+    row = con.execute(f"""SELECT count(*) FILTER (WHERE {text} IS NOT NULL AND trim({text}) <> ''
+                                                  AND {is_missing_sql(text)}),
+                                 count(*) FILTER (WHERE {text} <> trim({text}))
+                          FROM {VIEW}""").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def _select_sql(column: str, kind: str, id_column: str | None, number: bool,
@@ -165,8 +206,13 @@ def _column_stats(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str
                   options: ReadOptions) -> tuple[Dialect, dict[str, ColumnNumbers],
                                                  dict[str, int]]:
     """The decimal separator, and per text column its number counts, in one scan."""
-    from dataclasses import replace
+    dialect = _with_decimal(con, opened, id_column, options)
+    return (dialect, *_text_stats(con, opened, dialect))
 
+
+def _with_decimal(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str | None,
+                  options: ReadOptions) -> Dialect:
+    """The source's dialect with its decimal separator: given, or detected from text cells."""
     dialect = opened.dialect
     texts = [c for c, kind in opened.types.items() if kind == "VARCHAR" and c != id_column]
     if options.decimal is None and texts:
@@ -175,7 +221,38 @@ def _column_stats(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str
         dialect = replace(dialect, decimal=decimal, guessed=guessed)
     if options.decimal is not None:
         dialect = replace(dialect, decimal=options.decimal)
-    every = [c for c, kind in opened.types.items() if kind == "VARCHAR"]
+    return dialect
+
+
+def _plain_numbers(con: duckdb.DuckDBPyConnection, opened: Source,
+                   candidates: list[str]) -> dict[str, np.ndarray]:
+    """The text columns (id aside) whose every cell is a plain finite number, read as floats.
+
+    The common case, a clean export, then costs one cheap cast per cell instead of the full
+    rules (missing tokens, currency, grouping: ``_text_stats``), which run only on the other
+    columns. With a decimal point a plain cell is exactly what ``number_sql`` reads first
+    (``TRY_CAST``); no missing token casts to a finite number ('nan' casts to NaN), so such a
+    column has nothing missing, converted or bad to count.
+    """
+    if not candidates:
+        return {}
+    casts = ", ".join(f"TRY_CAST({_text(c)} AS DOUBLE) AS c{i}" for i, c in enumerate(candidates))
+    arrays = con.execute(f"SELECT {casts} FROM {VIEW}").fetchnumpy()
+    plain = {}
+    for i, column in enumerate(candidates):
+        values = np.ma.asarray(arrays[f"c{i}"])
+        if not np.ma.getmaskarray(values).any():
+            data = np.ma.getdata(values).astype(np.float64, copy=False)
+            if np.isfinite(data).all():
+                plain[column] = data
+    return plain
+
+
+def _text_stats(con: duckdb.DuckDBPyConnection, opened: Source, dialect: Dialect,
+                skip: Collection[str | None] = ()
+                ) -> tuple[dict[str, ColumnNumbers], dict[str, int]]:
+    """Per text column (those in ``skip`` aside) its number counts and missing tokens."""
+    every = [c for c, kind in opened.types.items() if kind == "VARCHAR" and c not in skip]
     # Each cell's number, missing and plain flags are computed once (inner query), then counted
     # (outer query), with no window over the rows so DuckDB streams in parallel. Lines of bad
     # cells are looked up afterwards, only for the columns that have some.
@@ -203,7 +280,7 @@ def _column_stats(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str
             if 0 < parsed < present:
                 stats[column].bad_lines, stats[column].bad_values = _bad_cells(
                     con, column, dialect)
-    return dialect, stats, tokens
+    return stats, tokens
 
 
 def _bad_cells(con: duckdb.DuckDBPyConnection, column: str,
