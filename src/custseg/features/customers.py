@@ -115,18 +115,17 @@ def read_customers(source: str | os.PathLike[str] | pd.DataFrame,
 
 def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
            id_column: str | None) -> CustomerTable:
-    plain, dialect = _plain_first(con, opened, id_column, options)
+    first, dialect = _plain_first(con, opened, id_column, options)
+    plain = first.plain
     # The id is read as text whatever it holds; of its statistics only missing tokens count.
     stats, tokens = _text_stats(con, opened, dialect, skip={*plain, id_column})
-    id_tokens, trimmed = _id_counts(con, opened, id_column)
-    if id_tokens:
-        tokens = {id_column: id_tokens, **tokens} if id_column else tokens
-    total = len(next(iter(plain.values()))) if plain else None
+    if first.id_tokens:
+        tokens = {str(id_column): first.id_tokens, **tokens}
     for column in plain:
-        stats[column] = ColumnNumbers(int(total or 0), int(total or 0), 0, [], [])
+        stats[column] = ColumnNumbers(first.rows, first.rows, 0, [], [])
     select, bad, converted = [], {}, {}
     for column, kind in opened.types.items():
-        if column in plain:
+        if column in plain or (column == id_column and first.ids is not None):
             continue
         number = (kind == "VARCHAR" and column != id_column and stats[column].present > 0
                   and stats[column].numeric_share >= NUMERIC_SHARE)
@@ -136,9 +135,12 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
         if number and stats[column].converted:
             converted[column] = stats[column].converted
     rest = (con.execute(f"SELECT {', '.join(select)} FROM {VIEW}").df() if select
-            else pd.DataFrame(index=pd.RangeIndex(total or 0)))
+            else pd.DataFrame(index=pd.RangeIndex(first.rows)))
+    if first.ids is not None:
+        rest[str(id_column)] = first.ids
     frame = pd.DataFrame({column: plain[column] if column in plain else rest[column]
                           for column in opened.types})
+    trimmed = first.ids_trimmed
     for column in stats:
         values = frame[column]
         # Whole numbers without gaps read as integers (a segment id 2, not 2.0).
@@ -157,37 +159,72 @@ def _typed(con: duckdb.DuckDBPyConnection, opened: Source, options: ReadOptions,
                          tokens, trimmed, notes)
 
 
+@dataclass(frozen=True)
+class FirstPass:
+    """What one scan of the table read: the plain number columns and the id column."""
+
+    rows: int
+    plain: dict[str, np.ndarray]  # text columns whose every cell is a plain finite number
+    ids: pd.Series | None  # the id column as text, trimmed, missing tokens as missing
+    id_tokens: int  # ids written as a missing token (NA, null...)
+    ids_trimmed: int  # ids with spaces around them
+
+
 def _plain_first(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str | None,
-                 options: ReadOptions) -> tuple[dict[str, np.ndarray], Dialect]:
-    """The plain number columns (``_plain_numbers``) and the dialect with its decimal separator.
+                 options: ReadOptions) -> tuple[FirstPass, Dialect]:
+    """The first scan (``_first_pass``) and the dialect with its decimal separator.
 
     Plain cells hold no comma, so when every text column is plain there is nothing to vote for
     a decimal comma and the sample ``detect_decimal`` reads is skipped. When the vote (or the
     user) says comma, plain '1.234' may be a thousands group: the plain reading is dropped.
     """
     texts = [c for c, kind in opened.types.items() if kind == "VARCHAR" and c != id_column]
-    plain = {} if options.decimal == "," else _plain_numbers(con, opened, texts)
-    if options.decimal is None and len(plain) < len(texts):
+    first = _first_pass(con, opened, id_column, [] if options.decimal == "," else texts)
+    if options.decimal is None and len(first.plain) < len(texts):
         dialect = _with_decimal(con, opened, id_column, options)
     else:
         # Every text column plain: a decimal point (with none, the source's own separator).
         decimal = options.decimal or ("." if texts else opened.dialect.decimal)
         dialect = replace(opened.dialect, decimal=decimal)
-    return (plain if dialect.decimal == "." else {}), dialect
+    if dialect.decimal != ".":
+        first = replace(first, plain={})
+    return first, dialect
 
 
-def _id_counts(con: duckdb.DuckDBPyConnection, opened: Source,
-               id_column: str | None) -> tuple[int, int]:
-    """Missing tokens (NA, null...) among the ids, and ids with spaces around them."""
-    if id_column is None or opened.types[id_column] != "VARCHAR":
-        return 0, 0
-    text = _text(id_column)
-    row = con.execute(f"""SELECT count(*) FILTER (WHERE {text} IS NOT NULL AND trim({text}) <> ''
-                                                  AND {is_missing_sql(text)}),
-                                 count(*) FILTER (WHERE {text} <> trim({text}))
-                          FROM {VIEW}""").fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1])
+def _first_pass(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str | None,
+                candidates: list[str]) -> FirstPass:
+    """One scan reading the ``candidates`` as plain numbers and the id column as text.
+
+    The common case, a clean export, then costs one cheap cast per cell instead of the full
+    rules (missing tokens, currency, grouping: ``_text_stats``), which run only on the columns
+    that are not plain. With a decimal point a plain cell is exactly what ``number_sql`` reads
+    first (``TRY_CAST``); no missing token casts to a finite number ('nan' casts to NaN), so such
+    a column has nothing missing, converted or bad to count.
+    """
+    parts = [f"TRY_CAST({_text(c)} AS DOUBLE) AS c{i}" for i, c in enumerate(candidates)]
+    text_id = id_column is not None and opened.types[id_column] == "VARCHAR"
+    if text_id:
+        text = _text(str(id_column))
+        parts += [f"{_select_sql(str(id_column), 'VARCHAR', id_column, False, '.')}",
+                  f"{text} IS NOT NULL AND trim({text}) <> '' AND {is_missing_sql(text)} "
+                  "AS _id_token",
+                  f"{text} <> trim({text}) AS _id_trimmed"]
+    if not parts:
+        return FirstPass(_count(con), {}, None, 0, 0)
+    read = con.execute(f"SELECT {', '.join(parts)} FROM {VIEW}").df()
+    plain = {}
+    for i, column in enumerate(candidates):
+        values = read[f"c{i}"].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isfinite(values).all():
+            plain[column] = values
+    if not text_id:
+        return FirstPass(len(read), plain, None, 0, 0)
+    return FirstPass(len(read), plain, read[str(id_column)],
+                     int(read["_id_token"].sum()), int(read["_id_trimmed"].fillna(False).sum()))
+
+
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()[0])  # type: ignore[index]
 
 
 def _select_sql(column: str, kind: str, id_column: str | None, number: bool,
@@ -222,30 +259,6 @@ def _with_decimal(con: duckdb.DuckDBPyConnection, opened: Source, id_column: str
     if options.decimal is not None:
         dialect = replace(dialect, decimal=options.decimal)
     return dialect
-
-
-def _plain_numbers(con: duckdb.DuckDBPyConnection, opened: Source,
-                   candidates: list[str]) -> dict[str, np.ndarray]:
-    """The text columns (id aside) whose every cell is a plain finite number, read as floats.
-
-    The common case, a clean export, then costs one cheap cast per cell instead of the full
-    rules (missing tokens, currency, grouping: ``_text_stats``), which run only on the other
-    columns. With a decimal point a plain cell is exactly what ``number_sql`` reads first
-    (``TRY_CAST``); no missing token casts to a finite number ('nan' casts to NaN), so such a
-    column has nothing missing, converted or bad to count.
-    """
-    if not candidates:
-        return {}
-    casts = ", ".join(f"TRY_CAST({_text(c)} AS DOUBLE) AS c{i}" for i, c in enumerate(candidates))
-    arrays = con.execute(f"SELECT {casts} FROM {VIEW}").fetchnumpy()
-    plain = {}
-    for i, column in enumerate(candidates):
-        values = np.ma.asarray(arrays[f"c{i}"])
-        if not np.ma.getmaskarray(values).any():
-            data = np.ma.getdata(values).astype(np.float64, copy=False)
-            if np.isfinite(data).all():
-                plain[column] = data
-    return plain
 
 
 def _text_stats(con: duckdb.DuckDBPyConnection, opened: Source, dialect: Dialect,
