@@ -89,9 +89,17 @@ def handle_missing(
     return frame, MissingReport(policy, int(affected.sum()), by_column, fills)
 
 
+def _distinct_at_most_one(values: pd.Series) -> bool:
+    """``values.nunique() <= 1``; for numbers as min == max, without hashing a million values."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        present = values.dropna()
+        return present.empty or bool(present.min() == present.max())
+    return bool(values.nunique(dropna=True) <= 1)
+
+
 def drop_constant(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], list[str]]:
     """Split ``columns`` into (varying, constant). A constant column cannot separate customers."""
-    constant = [c for c in columns if frame[c].nunique(dropna=True) <= 1]
+    constant = [c for c in columns if _distinct_at_most_one(frame[c])]
     for column in constant:
         warnings.warn(
             f"column '{column}' has the same value for every customer and was dropped",

@@ -64,13 +64,21 @@ def profile_segments(
     role_of = resolve_roles([s.name for s in preparer.specs], roles)
     numeric = [s for s in preparer.specs if s.kind == "numeric"]
     categorical = [s for s in preparer.specs if s.kind == "categorical"]
+    # Customers grouped by segment once (a stable sort), so each segment's values are a slice
+    # rather than a masked copy per feature and segment.
+    order = np.argsort(labels, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])
     raw = {s.name: frame[s.name].to_numpy(dtype="float64") for s in numeric}
+    grouped = {s.name: raw[s.name][order] for s in numeric}
+    # Numeric features are the first columns of the prepared matrix, in spec order.
+    grouped_z = prepared[order, :len(numeric)]
     per_segment: list[list[FeatureProfile]] = []
     for seg in range(k):
         members = labels == seg
-        # Numeric features are the first columns of the prepared matrix, in spec order.
-        items = [_numeric_profile(spec.name, raw[spec.name], prepared[:, column], members,
-                                  role_of[spec.name]) for column, spec in enumerate(numeric)]
+        rows = slice(bounds[seg], bounds[seg + 1])
+        items = [_numeric_profile(spec.name, grouped[spec.name][rows], grouped_z[rows, column],
+                                  float(raw[spec.name].mean()), role_of[spec.name])
+                 for column, spec in enumerate(numeric)]
         for spec in categorical:
             best = _categorical_profile(frame, members, spec, role_of[spec.name])
             if best is not None:
@@ -91,12 +99,12 @@ def profile_segments(
     return profiles
 
 
-def _numeric_profile(name: str, raw: np.ndarray, prepared: np.ndarray, members: np.ndarray,
+def _numeric_profile(name: str, values: np.ndarray, prepared: np.ndarray, overall_mean: float,
                      role: str) -> FeatureProfile:
-    values = raw[members]
+    """One feature in one segment: ``values`` and ``prepared`` are the segment's customers."""
     return FeatureProfile(name, "numeric", mean=float(values.mean()),
-                          median=float(np.median(values)), overall_mean=float(raw.mean()),
-                          z=float(prepared[members].mean()), role=role)
+                          median=float(np.median(values)), overall_mean=overall_mean,
+                          z=float(prepared.mean()), role=role)
 
 
 def _categorical_profile(frame: pd.DataFrame, members: np.ndarray, spec: FeatureSpec,
