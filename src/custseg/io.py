@@ -16,6 +16,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -202,10 +203,15 @@ def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
         values = out[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             text = values.astype("string")
-            risky = (text.str.startswith(FORMULA_STARTS)
-                     & ~text.str.fullmatch(NUMBER_LIKE)).fillna(False)
+            # The first character decides; the pattern runs only on the few cells it flags.
+            starts = text.str.slice(0, 1).isin(FORMULA_STARTS).fillna(False).to_numpy(bool)
+            if not starts.any():
+                continue
+            flagged = text[starts]
+            risky = np.zeros(len(text), dtype=bool)
+            risky[np.flatnonzero(starts)] = ~flagged.str.fullmatch(NUMBER_LIKE).fillna(False)
             if risky.any():
-                out[column] = values.where(~risky.to_numpy(), "'" + text.astype(object))
+                out[column] = values.where(~risky, "'" + text.astype(object))
     return out
 
 
