@@ -3,10 +3,9 @@ each segment's bootstrap stability, stability per k, and what each feature means
 
 from __future__ import annotations
 
-import base64
 import html
 import re
-import struct
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pandas as pd
@@ -29,13 +28,11 @@ def _opening_tag(page: str, element_id: str) -> str:
     return match.group(0)
 
 
-def _png_size(page: str, element_id: str) -> tuple[int, int]:
-    src = re.search(r'src="([^"]+)"', _opening_tag(page, element_id))
-    assert src and src.group(1).startswith("data:image/png;base64,")
-    png = base64.b64decode(src.group(1).split(",", 1)[1])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
+def _svg_size(page: str, element_id: str) -> tuple[float, float]:
+    """Width and height of the inline SVG chart in ``<div id=element_id>``."""
+    svg = ET.fromstring(_element(page, "div", element_id))
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    return float(svg.get("width", 0)), float(svg.get("height", 0))
 
 
 def _text(fragment: str) -> str:
@@ -90,7 +87,7 @@ def test_every_segment_card_shows_its_stability_word_and_figure(mall):
 
 def test_stability_section_has_the_chart_and_explains_the_number(mall):
     result, page = mall
-    width, height = _png_size(page, "chart-stability")
+    width, height = _svg_size(page, "chart-stability")
     assert width > 300 and height > 100
     section = page[page.index('id="stability"'):page.index('id="segments"')]
     text = _text(section)
@@ -130,8 +127,8 @@ def test_k_table_and_chart_carry_stability_when_k_is_chosen(mall_auto, mall_no_s
     assert html.escape(selection["rule"]) in section
     assert html.escape(selection["reason"]) in section
     # the stability panel makes the k chart taller than the same chart without stability
-    _, with_panel = _png_size(page, "chart-k")
-    _, without_panel = _png_size(mall_no_stability[1], "chart-k")
+    _, with_panel = _svg_size(page, "chart-k")
+    _, without_panel = _svg_size(mall_no_stability[1], "chart-k")
     assert with_panel > without_panel * 1.3
 
 
@@ -164,9 +161,15 @@ def test_a_single_gaussian_cloud_reads_as_a_continuum(tmp_path):
     assert result.summary["structure"]["verdict"] in box
 
 
-def test_report_ids_are_unique_and_images_are_embedded(mall):
+def test_report_ids_are_unique_and_charts_are_inline_svg(mall):
     _, page = mall
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
     assert {"structure", "stability", "chart-stability", "roles"} <= set(ids)
-    assert all(src.startswith("data:") for src in re.findall(r'<img[^>]*src="([^"]+)"', page))
+    charts = re.findall(r'<div class="chart" id="(chart-[a-z]+)">', page)
+    assert set(charts) >= {"chart-scatter", "chart-sizes", "chart-profile", "chart-stability"}
+    for chart in charts:
+        assert _svg_size(page, chart)[0] > 300, chart
+    # nothing to fetch: no images, scripts or links to elsewhere
+    assert "<img" not in page and "<script" not in page and "http" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")

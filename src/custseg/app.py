@@ -7,7 +7,6 @@ work is cached by the file's content hash and the options, so clicks never refit
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -69,10 +68,6 @@ def _segment(path: str | None, options_json: str) -> custseg.SegmentationResult:
         return custseg.segment(path, options=options, on_progress=progress)
     finally:
         bar.empty()
-
-
-def _image(uri: str) -> bytes:
-    return base64.b64decode(uri.split(",", 1)[1])
 
 
 def data_section() -> tuple[str | None, dict[str, Any]] | None:
@@ -184,7 +179,7 @@ def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
     for warning in selection.get("warnings", []):
         st.caption(f"Note: {warning}")
     if selection["scores"]:
-        st.image(_image(charts.k_selection_chart(selection["scores"], selection["recommended"])))
+        st.image(charts.k_selection_chart(selection["scores"], selection["recommended"]))
         scores = pd.DataFrame(selection["scores"]).set_index("k")
         stability = ["stability_min", "stability_mean"]
         if set(stability) <= set(scores.columns) and scores[stability].notna().any().any():
@@ -233,7 +228,7 @@ def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
     left, right = st.columns(2)
     left.bar_chart(sizes, x="segment", y="customers")
     left.dataframe(sizes.set_index("segment"), width="stretch")
-    right.image(_image(profile_image(result)),
+    right.image(profile_image(result),
                 caption="How far each segment's average sits from all customers (in standard "
                         "deviations); numbers are segment averages.")
     kpis = {k["segment"]: k for k in result.summary.get("kpis", [])}

@@ -39,7 +39,7 @@ from .kmeans import (
     fit_restarts,
 )
 from .prep import Preparer
-from .select_k import KSelection, sweep
+from .select_k import KSelection, check_k_fits, k_range, sweep
 from .silhouette import moved_sums, silhouette_of, silhouettes
 from .stability import DEFAULT_RUNS, STABILITY_SAMPLE, Bootstrap
 from .structure import Structure, check_structure
@@ -232,7 +232,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.k_selection_: KSelection | None = None
         swept: KMeansFit | None = None
         if self.k == "auto":
-            ks = self._k_range(n_rows, n_distinct)
+            ks = k_range(self.k_min, min(self.k_max, MAX_K), n_rows, n_distinct)
             with stage("prepare"):
                 fit_rows, sil_rows, restart_rows = self._samples(data, max(ks))
             with stage("sweep"):
@@ -244,7 +244,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             swept = fits[k]
         else:
             k = int(self.k)
-            self._check_k_fits(k, n_rows, n_distinct)
+            check_k_fits(k, n_rows, n_distinct)
             with stage("prepare"):
                 fit_rows, sil_rows, restart_rows = self._samples(data, k)
         return FitPlan(prepared, data, k, fit_rows, sil_rows, swept, bootstrap, restart_rows)
@@ -310,26 +310,6 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         return (data.sample(int(self.fit_sample), at_least=k_max),
                 data.sample(int(self.silhouette_sample)),
                 data.sample(restart_size, at_least=k_max))
-
-    def _k_range(self, n_rows: int, n_distinct: int) -> list[int]:
-        if n_rows < self.k_min:
-            raise DataError(f"only {n_rows} customer(s) (n_samples={n_rows}) but k_min is "
-                            f"{self.k_min}; add customers or lower --k-min")
-        if n_distinct < self.k_min:
-            raise DataError(
-                f"only {n_distinct} distinct customer(s) (rows with different feature values) but "
-                f"k_min is {self.k_min}; add customers or features, or lower --k-min"
-            )
-        return list(range(self.k_min, min(self.k_max, n_distinct, MAX_K) + 1))
-
-    @staticmethod
-    def _check_k_fits(k: int, n_rows: int, n_distinct: int) -> None:
-        if n_rows < k:
-            raise DataError(f"k={k} needs at least {k} customers but there are only {n_rows} "
-                            f"(n_samples={n_rows}); lower --k or add customers")
-        if n_distinct < k:
-            raise DataError(f"k={k} is more than the {n_distinct} distinct customers (rows with "
-                            f"different feature values); use --k {max(n_distinct, 2)} or fewer")
 
     def _polish(self, data: Distinct, fit: KMeansFit, rows: Weighted, k: int,
                 seed: int) -> KMeansFit:

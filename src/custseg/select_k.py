@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .cores import side_by_side
+from .errors import DataError
 from .kmeans import KMeansFit, Weighted, assign, fit_restarts
 from .silhouette import distance_sums, silhouette_of
 from .stability import Bootstrap
@@ -116,6 +117,29 @@ def elbow(ks: list[int], inertias: list[float]) -> int:
     y = (y - y[-1]) / span if span > 0 else np.zeros_like(y)
     gap = (1 - x) - y
     return int(ks[int(np.argmax(gap))])
+
+
+def k_range(k_min: int, k_max: int, n_rows: int, n_distinct: int) -> list[int]:
+    """The ks a sweep tries: k_min up to k_max, at most one per distinct customer."""
+    if n_rows < k_min:
+        raise DataError(f"only {n_rows} customer(s) (n_samples={n_rows}) but k_min is "
+                        f"{k_min}; add customers or lower --k-min")
+    if n_distinct < k_min:
+        raise DataError(
+            f"only {n_distinct} distinct customer(s) (rows with different feature values) but "
+            f"k_min is {k_min}; add customers or features, or lower --k-min"
+        )
+    return list(range(k_min, min(k_max, n_distinct) + 1))
+
+
+def check_k_fits(k: int, n_rows: int, n_distinct: int) -> None:
+    """A DataError when a given k is more than the customers (or distinct customers)."""
+    if n_rows < k:
+        raise DataError(f"k={k} needs at least {k} customers but there are only {n_rows} "
+                        f"(n_samples={n_rows}); lower --k or add customers")
+    if n_distinct < k:
+        raise DataError(f"k={k} is more than the {n_distinct} distinct customers (rows with "
+                        f"different feature values); use --k {max(n_distinct, 2)} or fewer")
 
 
 def sweep(

@@ -14,6 +14,27 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+# For each chart: its drawn size, and every label that sticks out of it (cut off on screen).
+CHARTS = """ids => ids.map(id => {
+  const svg = document.querySelector(`#${id} > svg`);
+  if (!svg) return {id, width: 0, height: 0, outside: ["no svg"]};
+  const box = svg.getBoundingClientRect();
+  const outside = [...svg.querySelectorAll("text")].map(t => [t, t.getBoundingClientRect()])
+    .filter(([, r]) => r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 ||
+                                       r.top < box.top - 1 || r.bottom > box.bottom + 1))
+    .map(([t]) => t.textContent);
+  return {id, width: box.width, height: box.height, marks: svg.querySelectorAll("title").length,
+          outside};
+})"""
+
+
+def _check_charts(page, ids: list[str]) -> None:
+    """Every chart is drawn (a real size on screen), has hover titles, and no label is cut."""
+    for chart in page.evaluate(CHARTS, ids):
+        assert chart["width"] > 300 and chart["height"] > 80, chart
+        assert chart["marks"] > 0, chart
+        assert chart["outside"] == [], chart
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -38,10 +59,9 @@ def test_report_renders_every_chart_offline(browser, tmp_path, features):
     page.on("request", lambda req: requests.append(req.url))
     page.goto((out / "report.html").as_uri())
     page.wait_for_load_state("load")
-    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile", "chart-stability"):
-        width = page.eval_on_selector(f"#{chart}", "img => img.complete && img.naturalWidth")
-        assert width and width > 300, chart
-    assert page.locator("#chart-stability").is_visible()
+    _check_charts(page, ["chart-k", "chart-scatter", "chart-sizes", "chart-profile",
+                         "chart-stability"])
+    assert page.locator("#chart-stability svg").is_visible()
     structure = page.locator("#structure")
     assert structure.is_visible() and "natural groups" in structure.inner_text()
     segments = page.locator("section.segment")
@@ -68,9 +88,8 @@ def test_history_report_shows_quality_and_rfm(browser, tmp_path):
     assert "no money column" in page.inner_text("body")
     cross = page.locator("#rfm-cross")
     assert cross.is_visible() and "Champions" in cross.inner_text()
-    for chart in ("chart-k", "chart-scatter", "chart-sizes", "chart-profile", "chart-kpis",
-                  "chart-affinity", "chart-monthly"):
-        assert page.eval_on_selector(f"#{chart}", "img => img.naturalWidth") > 300, chart
+    _check_charts(page, ["chart-k", "chart-scatter", "chart-sizes", "chart-profile",
+                         "chart-kpis", "chart-affinity", "chart-monthly"])
     assert page.locator("#kpi-table").is_visible()
     assert "Playbook:" in page.inner_text("#segment-0") and "Rule that fired" in page.inner_text(
         "#segment-0")

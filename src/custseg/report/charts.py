@@ -1,253 +1,286 @@
-"""The report's charts, drawn with matplotlib and embedded as PNG data URIs (works offline)."""
+"""The report's charts as inline SVG markup (see ``svg``): quality indices per k, stability,
+the customer map, sizes and KPIs; heat maps are in ``heatmaps``, purchase charts in ``sales``.
+
+Every ``*_chart`` function returns one ``<svg>`` element as text (``migration_chart``: as an
+image URI, for compare.html). Segment colours come from ``colour`` so a segment looks the same
+in every chart and on its card.
+"""
 
 from __future__ import annotations
 
-import base64
-import io as _io
+import math
+from collections.abc import Callable
 from typing import Any
 
-import matplotlib
-import matplotlib.ticker
+import numpy as np
 
-matplotlib.use("Agg")  # no display: the report is rendered on servers and in CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from . import svg
+from .heatmaps import migration_svg, profile_chart
+from .sales import affinity_chart, monthly_chart
+from .svg import Entry, Scale, colour
 
+__all__ = ["SCATTER_POINTS", "STABILITY_BANDS", "affinity_chart", "colour", "k_selection_chart",
+           "kpi_chart", "migration_chart", "migration_svg", "monthly_chart", "profile_chart",
+           "scatter_chart", "scatter_rows", "sizes_chart", "stability_chart"]
+
+WIDTH = 800
 SCATTER_POINTS = 5_000  # more points only blur the picture and bloat the file
-
-
-def colour(segment: int) -> Any:
-    cmap = plt.get_cmap("tab10" if segment < 10 else "tab20")
-    return cmap(segment % cmap.N)
-
-
-def to_data_uri(fig: Figure) -> str:
-    buffer = _io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
+LINE, CHOSEN, FAINT = "#4477aa", "#cc3311", "#88aadd"
 
 # Hennig's bands for a segment's mean bootstrap Jaccard (custseg.stability.LABELS), drawn on the
 # stability charts: (lower edge, upper edge, word, shade).
 STABILITY_BANDS = ((0.0, 0.6, "unstable", "#f6d5d0"), (0.6, 0.75, "weak", "#fbe8c8"),
                    (0.75, 0.85, "fairly stable", "#e6f0d2"), (0.85, 1.0, "stable", "#cfe8cf"))
 
+# (score key, panel title, name in hover texts, value format)
+_INDICES: tuple[tuple[str, str, str, Callable[[float], str]], ...] = (
+    ("silhouette", "Silhouette (higher is better)", "silhouette", "{:.3f}".format),
+    ("calinski_harabasz", "Calinski-Harabasz (higher is better)", "Calinski-Harabasz",
+     "{:,.1f}".format),
+    ("davies_bouldin", "Davies-Bouldin (lower is better)", "Davies-Bouldin", "{:.3f}".format),
+    ("inertia", "Inertia (look for the elbow)", "inertia", svg.human))
+
+
+def migration_chart(shares: Any, counts: Any) -> str:
+    """The migration heat map as an image URI: compare.html shows it in an ``<img>`` (inline,
+    ``migration_svg``, it would also show each cell's figures on hover)."""
+    return svg.data_uri(migration_svg(shares, counts))
+
 
 def k_selection_chart(scores: list[dict[str, Any]], chosen: int) -> str:
     """The quality indices for each k, chosen k marked; a stability panel (least stable segment
-    and mean) under them when the scores carry bootstrap stability."""
-    ks = [s["k"] for s in scores]
-    panels = [("silhouette", "Silhouette (higher is better)"),
-              ("calinski_harabasz", "Calinski-Harabasz (higher is better)"),
-              ("davies_bouldin", "Davies-Bouldin (lower is better)"),
-              ("inertia", "Inertia (look for the elbow)")]
-    stable = any(s.get("stability_min") is not None for s in scores)
-    fig = plt.figure(figsize=(9, 8.3 if stable else 5.5))
-    grid = fig.add_gridspec(3 if stable else 2, 2)
-    axes = [fig.add_subplot(grid[i // 2, i % 2]) for i in range(4)]
-    for ax, (key, title) in zip(axes, panels, strict=True):
-        values = [s[key] for s in scores]
-        ax.plot(ks, values, marker="o", color="#4477aa")
-        _mark_chosen(ax, ks, values, chosen)
-        ax.set_title(title, fontsize=10)
-    axes[0].legend(fontsize=8)
-    if stable:
-        ax = fig.add_subplot(grid[2, :])
-        least = [_nan(s.get("stability_min")) for s in scores]
-        mean = [_nan(s.get("stability_mean")) for s in scores]
-        ax.plot(ks, mean, marker="o", color="#88aadd", linestyle="--",
-                label="mean of the segments")
-        ax.plot(ks, least, marker="o", color="#4477aa", label="least stable segment")
-        ax.axhline(0.75, color="#228833", linewidth=1, linestyle=":",
-                   label="0.75: fairly stable or better")
-        _mark_chosen(ax, ks, least, chosen)
-        ax.set_ylim(0, 1.05)
-        ax.set_title("Bootstrap stability of the segments (higher is better)", fontsize=10)
-        ax.legend(fontsize=8, loc="lower left")
-        axes.append(ax)
-    for ax in axes:
-        ax.set_xticks(ks)
-        ax.set_xlabel("k (number of segments)", fontsize=8)
-    # A fixed layout: tight_layout measures every label and costs a third of this chart's time.
-    if stable:
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.06, top=0.96, wspace=0.25,
-                            hspace=0.5)
+    and mean, over Hennig's bands) under them when the scores carry bootstrap stability."""
+    ks = [int(s["k"]) for s in scores]
+    parts, height = svg.legend([Entry("dot-dash", CHOSEN, f"chosen k={chosen}")], 10, 6, WIDTH - 20)
+    top, half = 10 + height, (WIDTH - 20) / 2
+    for i, (key, name, short, form) in enumerate(_INDICES):
+        values = [_value(s.get(key)) for s in scores]
+        parts += _k_panel(10 + (i % 2) * half, top + (i // 2) * 215, half - 20, 205, name, ks,
+                          [(values, LINE, None, short)], chosen, form)
+    bottom = top + 2 * 215
+    if any(s.get("stability_min") is not None for s in scores):
+        entries = [Entry("dot-line", LINE, "least stable segment"),
+                   Entry("dot-dash", FAINT, "mean of the segments"),
+                   Entry("dotted", "#228833", "0.75: fairly stable or better")]
+        legend, height = svg.legend(entries, 10, bottom + 6, WIDTH - 20)
+        least = [_value(s.get("stability_min")) for s in scores]
+        mean = [_value(s.get("stability_mean")) for s in scores]
+        parts += legend + _k_panel(
+            10, bottom + 10 + height, WIDTH - 20, 250,
+            "Bootstrap stability of the segments (higher is better)", ks,
+            [(least, LINE, None, "least stable segment"),
+             (mean, FAINT, "5 3", "mean of the segments")], chosen, "{:.2f}".format,
+            fixed=(0.0, 1.05, [0.0, 0.25, 0.5, 0.75, 1.0]))
+        bottom += 20 + height + 250
+    return svg.document(WIDTH, bottom, "Quality indices for each number of segments", parts)
+
+
+def _value(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+Series = tuple[list[float], str, str | None, str]  # values, colour, dash pattern, name
+
+
+def _k_panel(x: float, y: float, width: float, height: float, name: str, ks: list[int],
+             series: list[Series], chosen: int, form: Callable[[float], str],
+             fixed: tuple[float, float, list[float]] | None = None) -> list[str]:
+    """One index (or the stability lines) against k; the first series carries the mark."""
+    if fixed:
+        lo, hi, ticks = fixed
     else:
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.09, top=0.94, wspace=0.25,
-                            hspace=0.45)
-    return to_data_uri(fig)
+        ticks = svg.nice_ticks(*svg.padded(v for s in series for v in s[0]), count=4)
+        lo, hi = ticks[0], ticks[-1]
+    tick_text = svg.tick_format(ticks)
+    labels = [tick_text(t) for t in ticks]
+    band_room = 80 if fixed else 0  # band words right of the stability panel
+    left = x + svg.labels_width(labels) + 8
+    right = x + width - band_room
+    xs = Scale(ks[0] - 0.4, ks[-1] + 0.4, left, right)
+    ys = Scale(lo, hi, y + height - 40, y + 24)
+    parts = [svg.text(x, y + 10, svg.fit(name, width, 12), 12, attrs='font-weight="bold"')]
+    if fixed:
+        parts += _bands(left, right, ys)
+        parts.append(svg.line(left, ys(0.75), right, ys(0.75), "#228833", 1.2, "2 2"))
+    parts += svg.y_axis(ys, ticks, labels, left, right, grid=not fixed)
+    step = max(1, math.ceil(len(ks) * 30 / max(right - left, 1)))
+    parts += svg.x_axis(xs, ks[::step], [str(k) for k in ks[::step]], ys.end, ys.start,
+                        ["k (number of segments)"], grid=False)
+    if ks[0] <= chosen <= ks[-1]:
+        parts.append(svg.line(xs(chosen), ys.end, xs(chosen), ys.start, CHOSEN, 1, "4 3"))
+    for values, stroke, dash, short in series:
+        points = [(xs(k), ys(v)) if math.isfinite(v) else None for k, v in zip(ks, values,
+                                                                                 strict=True)]
+        parts.append(svg.polyline(points, stroke, 2, dash))
+        parts += [svg.circle(p[0], p[1], 3.5, stroke, f"k={k}: {short} {form(v)}")
+                  for k, v, p in zip(ks, values, points, strict=True) if p is not None]
+    values = series[0][0]
+    if chosen in ks and math.isfinite(values[ks.index(chosen)]):
+        value = values[ks.index(chosen)]
+        parts.append(svg.circle(xs(chosen), ys(value), 6.5, CHOSEN,
+                                f"chosen k={chosen}: {series[0][3]} {form(value)}",
+                                attrs='class="chosen" stroke="#fff" stroke-width="1.5"'))
+    return parts
 
 
-def _mark_chosen(ax: Any, ks: list[int], values: list[float], chosen: int) -> None:
-    ax.axvline(chosen, color="#cc3311", linestyle="--", linewidth=1)
-    if chosen in ks:
-        ax.plot([chosen], [values[ks.index(chosen)]], marker="o", markersize=10,
-                color="#cc3311", label=f"chosen k={chosen}")
-
-
-def _nan(value: float | None) -> float:
-    return float("nan") if value is None else float(value)
+def _bands(left: float, right: float, ys: Scale) -> list[str]:
+    parts = []
+    for low, high, word, shade in STABILITY_BANDS:
+        parts.append(svg.rect(left, ys(high), right - left, ys(low) - ys(high), shade,
+                              f"{word}: {low:.2f} to {high:.2f}"))
+        parts.append(svg.text(right + 6, ys((low + high) / 2), word, 10,
+                              attrs=f'fill="{svg.MUTED}"'))
+    return parts
 
 
 def stability_chart(names: list[str], values: list[float | None], labels: list[str]) -> str:
     """Each segment's bootstrap stability on 0..1 over Hennig's bands; segments without a value
     are written "not measured"."""
-    inches = 0.45 * len(names)
-    top, bottom = 0.5, 0.55  # inches above (band names) and below (axis label) the bars
-    height = inches + top + bottom
-    fig, ax = plt.subplots(figsize=(8, height))
-    # A fixed layout (no tight_layout); long names and the figures right of a bar near 1 are
-    # kept by to_data_uri's tight bounding box.
-    fig.subplots_adjust(left=0.3, right=0.84, bottom=bottom / height, top=1 - top / height)
+    rows = [f"{i}: {n}" for i, n in enumerate(names)]
+    notes = [word if value is None else f"{word} ({value:.2f})"
+             for value, word in zip(values, labels, strict=True)]
+    left = 10 + min(svg.labels_width(rows, 11), 300) + 8
+    right = WIDTH - 10 - svg.labels_width(notes, 10) - 8
+    top, row = 34, 26
+    bottom = top + row * len(names)
+    xs = Scale(0.0, 1.0, left, right)
+    parts = []
     for low, high, word, shade in STABILITY_BANDS:
-        ax.axvspan(low, high, color=shade, zorder=0)
-        ax.text((low + high) / 2, 1.01, word.replace(" ", "\n"),
-                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7,
-                color="#444", linespacing=1.0)
-    for edge in (0.6, 0.75, 0.85):
-        ax.axvline(edge, color="#777", linewidth=0.8, linestyle="--", zorder=1)
-    positions = np.arange(len(names))[::-1]
-    for i, (position, value, word) in enumerate(zip(positions, values, labels, strict=True)):
+        parts.append(svg.rect(xs(low), top, xs(high) - xs(low), bottom - top, shade,
+                              f"{word}: {low:.2f} to {high:.2f}"))
+        words = word.split(" ")
+        parts.append(svg.lines_text(xs((low + high) / 2), top - 6 - 11 * (len(words) - 1),
+                                    words, 9, "middle", f'fill="{svg.MUTED}"'))
+    parts += [svg.line(xs(edge), top, xs(edge), bottom, "#777", 0.8, "4 3")
+              for edge in (0.6, 0.75, 0.85)]
+    for i, (value, note) in enumerate(zip(values, notes, strict=True)):
+        middle = top + row * (i + 0.5)
+        parts.append(_row_label(left - 6, middle, rows[i], left - 16))
         if value is None:
-            ax.text(0.01, position, "not measured", va="center", fontsize=8, color="#555",
-                    style="italic")
+            parts.append(svg.text(left + 4, middle, note, 10,
+                                  attrs=f'fill="{svg.MUTED}" font-style="italic"'))
             continue
-        ax.barh(position, value, 0.6, color=colour(i), zorder=2)
-        ax.text(value + 0.01, position, f"{word} ({value:.2f})", va="center", fontsize=8,
-                zorder=3)
-    ax.set_yticks(positions, [f"{i}: {n}" for i, n in enumerate(names)], fontsize=8)
-    ax.set_ylim(-0.6, len(names) - 0.4)
-    ax.set_xlim(0, 1)
-    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.75, 0.85, 1.0])
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlabel("mean Jaccard similarity with the segment's best match in each refit",
-                  fontsize=8)
-    return to_data_uri(fig)
+        parts.append(svg.rect(left, middle - 8, xs(value) - left, 16, colour(i),
+                              f"{rows[i]}: {note}"))
+        parts.append(svg.text(xs(value) + 4, middle, note, 10))
+    ticks = [0.0, 0.2, 0.4, 0.6, 0.75, 0.85, 1.0]
+    parts += svg.x_axis(xs, ticks, [f"{t:g}" for t in ticks], top, bottom,
+                        ["mean Jaccard similarity with the segment's best match in each refit"],
+                        grid=False)
+    return svg.document(WIDTH, bottom + 46, "Bootstrap stability of each segment", parts)
+
+
+def _row_label(x: float, y: float, label: str, room: float, size: float = 11) -> str:
+    """A right-aligned row label, cut to ``room`` with the whole label as its hover title."""
+    return svg.lines_text(x, y + size * 0.35, [svg.fit(label, room, size)], size, "end",
+                          full=label)
+
+
+def scatter_rows(customers: int, seed: int) -> np.ndarray | None:
+    """The customers the scatter draws: all, or a random ``SCATTER_POINTS`` of them (picked
+    first so that only they are projected)."""
+    if customers <= SCATTER_POINTS:
+        return None
+    return np.random.default_rng(seed).choice(customers, SCATTER_POINTS, replace=False)
 
 
 def scatter_chart(points: np.ndarray, labels: np.ndarray, names: list[str], xlabel: str,
                   ylabel: str, centers: np.ndarray | None, seed: int) -> str:
-    if len(points) > SCATTER_POINTS:
-        keep = np.random.default_rng(seed).choice(len(points), SCATTER_POINTS, replace=False)
+    """Customers coloured by segment (a random ``SCATTER_POINTS`` of them), centres crossed."""
+    keep = scatter_rows(len(points), seed)
+    if keep is not None:
         points, labels = points[keep], labels[keep]
-    fig, ax = plt.subplots(figsize=(8, 5.5))
+    both = points if centers is None else np.vstack([points, centers])
+    xticks = svg.nice_ticks(*svg.padded(both[:, 0].tolist(), 0.02))
+    yticks = svg.nice_ticks(*svg.padded(both[:, 1].tolist(), 0.02))
+    xtext, ytext = svg.tick_format(xticks), svg.tick_format(yticks)
+    ylabels = [ytext(t) for t in yticks]
+    plot_height = 420
+    ytitle = svg.wrap(ylabel, plot_height, 11)
+    left = 10 + 14 * len(ytitle) + svg.labels_width(ylabels) + 8
+    right = WIDTH - 10
+    xtitle = svg.wrap(xlabel, right - left, 11)
+    xs = Scale(xticks[0], xticks[-1], left, right)
+    ys = Scale(yticks[0], yticks[-1], 10 + plot_height, 10)
+    parts = svg.y_axis(ys, yticks, ylabels, left, right)
+    parts += svg.x_axis(xs, xticks, [xtext(t) for t in xticks], ys.end, ys.start, xtitle)
+    middle = (ys.start + ys.end) / 2
+    parts.append(svg.lines_text(0, 0, ytitle, 11, "middle",
+                                f'transform="translate({svg.num(20)} {svg.num(middle)}) '
+                                f'rotate(-90)"'))
     for seg, name in enumerate(names):
-        mask = labels == seg
-        ax.scatter(points[mask, 0], points[mask, 1], s=14, alpha=0.75, color=colour(seg),
-                   label=f"{seg}: {name}")
+        mine = points[labels == seg]
+        dots = svg.dots(xs, ys, mine)
+        # Zero-length strokes with round caps are dots: 13 bytes a customer instead of ~45.
+        parts.append(f'<path class="points" d="{dots}" stroke="{colour(seg)}" stroke-width="5" '
+                     f'stroke-linecap="round" stroke-opacity="0.7" fill="none">'
+                     f'{svg.title(f"{seg}: {name} ({len(mine):,} customers drawn)")}</path>')
     if centers is not None:
-        ax.scatter(centers[:, 0], centers[:, 1], marker="X", s=160, color="black",
-                   edgecolor="white", label="segment centre")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    fig.tight_layout()
-    return to_data_uri(fig)
+        parts += [svg.cross(xs(cx), ys(cy), 7, "#111", f"centre of {seg}: {names[seg]} at "
+                            f"({svg.human(cx)}, {svg.human(cy)})")
+                  for seg, (cx, cy) in enumerate(centers.tolist())]
+    entries = [Entry("dot", colour(i), f"{i}: {n}") for i, n in enumerate(names)]
+    if centers is not None:
+        entries.append(Entry("cross", "#111", "segment centre"))
+    top = ys.start + 40 + 14 * len(xtitle)
+    legend, height = svg.legend(entries, 10, top, WIDTH - 20)
+    return svg.document(WIDTH, top + height + 4, "Scatter of customers coloured by segment",
+                        parts + legend)
 
 
 def sizes_chart(names: list[str], sizes: list[int]) -> str:
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(names)))
-    positions = np.arange(len(names))[::-1]
-    bars = ax.barh(positions, sizes, color=[colour(i) for i in range(len(names))])
-    total = sum(sizes)
-    for bar, size in zip(bars, sizes, strict=True):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                f"  {size:,} ({size / total:.0%})", va="center", fontsize=8)
-    ax.set_yticks(positions, [f"{i}: {n}" for i, n in enumerate(names)], fontsize=8)
-    ax.set_xlabel("customers")
-    ax.set_xlim(0, max(sizes) * 1.25)
-    fig.tight_layout()
-    return to_data_uri(fig)
-
-
-def profile_chart(features: list[str], names: list[str], z: np.ndarray,
-                  annotations: list[list[str]]) -> str:
-    """Heatmap of z-scores, features down, segments across, annotated with segment means."""
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(names), 0.8 + 0.5 * len(features)))
-    limit = max(1.5, float(np.abs(z).max()))
-    image = ax.imshow(z, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(range(len(names)), [f"{i}: {n}" for i, n in enumerate(names)], rotation=30,
-                  ha="right", fontsize=8)
-    ax.set_yticks(range(len(features)), features, fontsize=8)
-    for row, texts in enumerate(annotations):
-        for col, text in enumerate(texts):
-            ax.text(col, row, text, ha="center", va="center", fontsize=8,
-                    color="white" if abs(z[row, col]) > limit * 0.6 else "black")
-    fig.colorbar(image, ax=ax, label="standard deviations from all customers")
-    fig.tight_layout()
-    return to_data_uri(fig)
-
-
-def migration_chart(shares: Any, counts: Any) -> str:
-    """Heatmap of row shares, old segments down, new segments across, annotated with counts."""
-    fig, ax = plt.subplots(figsize=(2 + 1.2 * shares.shape[1], 1 + 0.55 * shares.shape[0]))
-    ax.imshow(shares.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(shares.shape[1]), list(shares.columns), rotation=30, ha="right",
-                  fontsize=8)
-    ax.set_yticks(range(shares.shape[0]), list(shares.index), fontsize=8)
-    ax.set_xlabel("new segment")
-    ax.set_ylabel("old segment")
-    for i in range(shares.shape[0]):
-        for j in range(shares.shape[1]):
-            value = float(shares.iat[i, j])
-            ax.text(j, i, f"{value:.0%}\n({int(counts.iat[i, j]):,})", ha="center",
-                    va="center", fontsize=7, color="white" if value > 0.6 else "black")
-    fig.tight_layout()
-    return to_data_uri(fig)
+    """Customers per segment, with the count and share written at each bar."""
+    total = max(sum(sizes), 1)
+    rows = [f"{i}: {n}" for i, n in enumerate(names)]
+    notes = [f"{size:,} ({size / total:.0%})" for size in sizes]
+    left = 10 + min(svg.labels_width(rows, 11), 300) + 8
+    right = WIDTH - 10 - svg.labels_width(notes, 10) - 8
+    ticks = svg.nice_ticks(0, max(sizes, default=1) or 1, 5)
+    xs = Scale(0, ticks[-1], left, right)
+    top, row = 8, 26
+    bottom = top + row * len(names)
+    tick_text = svg.tick_format(ticks)
+    parts = svg.x_axis(xs, ticks, [tick_text(t) for t in ticks], top, bottom, ["customers"])
+    for i, (size, note) in enumerate(zip(sizes, notes, strict=True)):
+        middle = top + row * (i + 0.5)
+        parts.append(_row_label(left - 6, middle, rows[i], left - 16))
+        parts.append(svg.rect(left, middle - 9, xs(size) - left, 18, colour(i),
+                              f"{rows[i]}: {size:,} customers ({size / total:.1%})"))
+        parts.append(svg.text(xs(size) + 4, middle, note, 10))
+    return svg.document(WIDTH, bottom + 46, "Number of customers in each segment", parts)
 
 
 def kpi_chart(kpis: list[dict[str, Any]]) -> str:
     """Share of customers next to share of revenue per segment (or customers alone)."""
-    labels = [f"{k['segment']}: {k['name']}" for k in kpis]
-    positions = np.arange(len(kpis))
+    rows = [f"{k['segment']}: {k['name']}" for k in kpis]
     has_revenue = all(k.get("revenue_share") is not None for k in kpis)
-    fig, ax = plt.subplots(figsize=(8, 0.7 + 0.5 * len(kpis)))
-    height = 0.38 if has_revenue else 0.7
-    ax.barh(positions + (height / 2 if has_revenue else 0), [k["share"] for k in kpis], height,
-            color="#88aadd", label="share of customers")
+    measures = [("share", "share of customers", FAINT)]
     if has_revenue:
-        ax.barh(positions - height / 2, [k["revenue_share"] for k in kpis], height,
-                color="#dd8844", label="share of revenue")
-    ax.set_yticks(positions, labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return to_data_uri(fig)
+        measures.append(("revenue_share", "share of revenue", "#dd8844"))
+    legend, height = svg.legend([Entry("square", c, name) for _, name, c in measures], 10, 6,
+                                WIDTH - 20)
+    top, bar = 14 + height, 12 if has_revenue else 16
+    row = bar * len(measures) + 12
+    left = 10 + min(svg.labels_width(rows, 11), 300) + 24
+    right = WIDTH - 10 - svg.text_width("100.0%", 10) - 8
+    largest = max((float(k.get(key) or 0) for k in kpis for key, _, _ in measures), default=0)
+    ticks = svg.nice_ticks(0, largest or 1, 5)
+    xs = Scale(0, ticks[-1], left, right)
+    bottom = top + row * len(kpis)
+    percents = [100 * t for t in ticks]
+    tick_text = svg.tick_format(percents)
+    parts = legend + svg.x_axis(xs, ticks, [f"{tick_text(t)}%" for t in percents], top, bottom)
+    for i, (kpi, label) in enumerate(zip(kpis, rows, strict=True)):
+        start = top + row * i + 6
+        middle = start + bar * len(measures) / 2
+        parts.append(_row_label(left - 22, middle, label, left - 32))
+        parts.append(svg.rect(left - 18, middle - 6, 12, 12, colour(int(kpi["segment"]))))
+        for j, (key, name, fill) in enumerate(measures):
+            value = float(kpi.get(key) or 0)
+            y = start + bar * j
+            parts.append(svg.rect(left, y, xs(value) - left, bar - 1, fill,
+                                  f"{label}: {svg.percent(value, 1)} {name}"))
+            parts.append(svg.text(xs(value) + 4, y + bar / 2, svg.percent(value, 1), 9))
+    return svg.document(WIDTH, bottom + 24, "Share of customers and of revenue per segment",
+                        parts)
 
-
-def affinity_chart(top: Any, names: dict[int, str], per_segment: int = 5) -> str:
-    """Each segment's most over-indexed products (index 100 = like everyone)."""
-    segments = sorted(top["segment"].unique())
-    fig, axes = plt.subplots(len(segments), 1, figsize=(8, 1.0 + 1.25 * len(segments)),
-                             squeeze=False)
-    for ax, seg in zip(axes[:, 0], segments, strict=True):
-        part = top[top["segment"] == seg].head(per_segment)
-        ax.barh(range(len(part)), part["affinity_index"], color=colour(int(seg)))
-        ax.set_yticks(range(len(part)), list(part["product"]), fontsize=7)
-        ax.invert_yaxis()
-        ax.axvline(100, color="grey", linewidth=0.8, linestyle=":")
-        ax.set_title(f"{seg}: {names.get(int(seg), seg)}", fontsize=8, loc="left")
-    axes[-1, 0].set_xlabel("affinity index (100 = as likely as all customers)")
-    fig.tight_layout()
-    return to_data_uri(fig)
-
-
-def monthly_chart(monthly: Any, names: dict[int, str]) -> str:
-    """Monthly units of the top products, one panel per product, one line per segment."""
-    products = list(dict.fromkeys(monthly["product"]))
-    fig, axes = plt.subplots(len(products), 1, figsize=(8, 1.2 + 1.6 * len(products)),
-                             squeeze=False, sharex=True)
-    for ax, product in zip(axes[:, 0], products, strict=True):
-        part = monthly[monthly["product"] == product]
-        for seg, line in part.groupby("segment"):
-            ax.plot(line["month"], line["units"], color=colour(int(seg)), linewidth=1.2,
-                    label=f"{seg}: {names.get(int(seg), seg)}")
-        ax.set_title(str(product), fontsize=8, loc="left")
-        ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    axes[-1, 0].set_xlabel("month")
-    fig.tight_layout()
-    return to_data_uri(fig)
