@@ -35,8 +35,10 @@ def fit_batch(X: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generat
     weight 0 is not in that replicate). The best of ``n_init`` seeded runs per replicate is kept.
     """
     replicates = len(weights)
+    X = np.asarray(X, dtype=np.float32)
     repeated_X = X if X.ndim == 2 else np.repeat(X, n_init, axis=0)
-    runs = _lloyd(repeated_X, np.repeat(weights, n_init, axis=0), k, rng, max_iter)
+    runs = _lloyd(repeated_X, np.repeat(weights, n_init, axis=0).astype(np.float32), k, rng,
+                  max_iter)
     inertia = runs.inertia.reshape(replicates, n_init)
     best = np.arange(replicates) * n_init + inertia.argmin(axis=1)
     return BatchFit(runs.labels[best], runs.inertia[best], runs.centers[best])
@@ -84,7 +86,7 @@ def _seed(X: np.ndarray, X_sq: np.ndarray, weights: np.ndarray, k: int,
     replicates, m = weights.shape
     rows = np.broadcast_to(X, (replicates, *X.shape[-2:]))
     pick = np.arange(replicates)
-    centers = np.empty((replicates, k, X.shape[-1]))
+    centers = np.empty((replicates, k, X.shape[-1]), dtype=X.dtype)
     chance = weights.copy()
     closest = None
     for j in range(k):
@@ -141,7 +143,7 @@ def _means(X: np.ndarray, weights: np.ndarray, labels: np.ndarray,
         # Segment sums of all replicates as one product: a (R*k, m) matrix of each row's weight
         # in its segment times the shared rows.
         m = len(X)
-        membership = np.zeros(replicates * k * m)
+        membership = np.zeros(replicates * k * m, dtype=X.dtype)
         membership[flat * m + np.tile(np.arange(m), replicates)] = weights.ravel()
         sums = membership.reshape(replicates * k, m) @ X
     else:
