@@ -250,8 +250,9 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         return FitPlan(prepared, data, k, fit_rows, sil_rows, swept, bootstrap, restart_rows)
 
     def refine(self, plan: FitPlan) -> KMeansFit:
-        """The local full-data fit: the best restart on the fit sample (the sweep's, when k
-        was chosen), polished by weighted Lloyd iterations on every distinct row."""
+        """The local full-data fit: the best restart on the restart sample settled on the fit
+        sample (the sweep's fit, when k was chosen), polished by weighted Lloyd iterations on
+        every distinct row."""
         seed = int(self.seed)
         with stage("fit"):
             best = plan.swept or fit_restarts(plan.restart_rows, plan.fit_rows, plan.k, seed,
