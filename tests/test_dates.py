@@ -127,7 +127,7 @@ def test_iso_timestamps_with_zones_keep_the_date_as_written(tmp_path):
         "2010-12-09 10:00:00.123456", "2010-12-10", "2010-12-11T08:15+0100"]))
     assert found.quality["date_order"] == "iso"
     assert _days(found) == ("2010-12-06", "2010-12-11")
-    days = found.connection.execute("SELECT day FROM parsed ORDER BY day").fetchall()
+    days = found.connection.execute("SELECT day FROM lines ORDER BY day").fetchall()
     assert [d for (d,) in days] == [D(2010, 12, 6 + i) for i in range(6)]
 
 

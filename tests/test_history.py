@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,3 +232,94 @@ def test_history_flags_without_transactions_are_refused(cli):
     result = cli("segment", "--as-of", "2024-01-01")
     assert result.code == 2
     assert "--as-of: apply only to purchase histories; add --transactions" in result.err
+
+
+def _lines_text(rows: int, extra_at: int | None = None, newline_every: int | None = None) -> str:
+    out = ["customer,date,amount,product"]
+    for i in range(rows):
+        product = f'"prod\nuct {i % 13}"' if newline_every and i % newline_every == 7 else \
+            f"P{i % 13}"
+        out.append(f"{1000 + i % 37},2024-01-{1 + i % 28:02d},{i % 9 + 1}.50,{product}")
+        if i == extra_at:
+            out.append("1005,2024-01-03,7.50,P1,extra")
+    return "\n".join(out) + "\n"
+
+
+def test_a_text_file_is_checked_in_the_features_own_first_scan(tmp_path):
+    """The file's own checks ride on the first scan of the features; they come first still."""
+    from custseg.dialect import ReadOptions
+    from custseg.errors import DataError
+
+    comma = ReadOptions(delimiter=",")
+    path = tmp_path / "extra.csv"
+    path.write_text(_lines_text(3000, extra_at=1499))
+    with pytest.raises(DataError, match=r"line 1502 has more fields than its header \(4\)"):
+        customer_features(path, options=comma)
+    # Said before what the columns lack, as when the file was scanned on its own first.
+    path.write_text(_lines_text(3000, extra_at=1499).replace("customer,", "client,", 1))
+    with pytest.raises(DataError, match=r"line 1502 has more fields than its header"):
+        customer_features(path, options=comma)
+    # Quoted line breaks: DuckDB's parallel reader refuses them, the file is read again.
+    path.write_text(_lines_text(3000, newline_every=500))
+    found = customer_features(path, options=comma)
+    assert found.quality["lines"] == 3000 and len(found.frame) == 37
+
+
+def test_features_are_the_same_whatever_memory_duckdb_is_given(generated, monkeypatch):
+    """Spilling to disk, or running again with more memory when a statement cannot spill
+    (``execute_bounded``), changes no figure."""
+    from custseg.features import duck_session
+
+    folder, _, _ = generated
+    with customer_features(folder / "history.csv") as roomy:
+        expected, quality = roomy.frame, roomy.quality
+    monkeypatch.setattr(duck_session, "MEMORY_LIMIT_MB", 64)
+    with customer_features(folder / "history.csv") as tight:
+        pd.testing.assert_frame_equal(tight.frame, expected)
+        assert tight.quality == quality
+        limit = tight.connection.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert limit is not None and limit[0] == "61.0 MiB"  # as set, after any retry
+
+
+def test_product_tables_come_from_one_read_and_add_up(generated):
+    """Buyers, spend and monthly units per segment, against pandas on the same lines."""
+    from custseg.affinity import product_tables
+
+    folder, lines, _ = generated
+    with customer_features(folder / "history.csv") as history:
+        ids = history.frame["CustomerID"]
+        segments = pd.DataFrame({"CustomerID": ids, "segment": ids % 3})
+        tables = product_tables(history.connection, segments, "CustomerID", money=True)
+    known = lines.dropna(subset=["CustomerID"]).assign(
+        segment=lambda f: f["CustomerID"].astype("int64") % 3,
+        amount=lambda f: f["Quantity"].astype(float) * f["UnitPrice"],
+        is_return=lambda f: f["InvoiceNo"].str.startswith("C") | (f["Quantity"] < 0))
+    spend = known.groupby(["segment", "StockCode"])["amount"].sum()
+    share = tables["product_share.csv"]
+    for row in share.head(5).itertuples():
+        assert row.value == pytest.approx(spend[(row.segment, row.product)])
+    totals = spend.groupby(level=0).sum()
+    assert share["share"].tolist() == pytest.approx(
+        [row.value / totals[row.segment] for row in share.itertuples()])
+    buyers = known[~known["is_return"]].groupby(["segment", "StockCode"])["CustomerID"].nunique()
+    affinity = tables["affinity.csv"]
+    assert len(affinity) > 0
+    for row in affinity.itertuples():
+        assert row.buyers == buyers[(row.segment, row.product)]
+    monthly = tables["monthly_sales.csv"]
+    assert monthly["product"].nunique() == 5
+
+
+def test_a_statement_that_cannot_spill_runs_again_with_more_memory(monkeypatch):
+    from custseg.features import duck_session
+
+    monkeypatch.setattr(duck_session, "MEMORY_LIMIT_MB", 16)
+    con = duck_session.connect()
+    sql = "CREATE TABLE t AS SELECT len(list(i)) AS n FROM range(4000000) r(i)"
+    with pytest.raises(duckdb.OutOfMemoryException):  # a list cannot be spilled
+        con.execute(sql)
+    duck_session.execute_bounded(con, sql)
+    assert con.execute("SELECT n FROM t").fetchone() == (4_000_000,)
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit == ("15.2 MiB",)  # back to the session's limit
+    con.close()

@@ -6,41 +6,106 @@ customers. 100 means "as everyone", 200 "twice as likely". Minimum support: a pr
 a segment only when at least ``MIN_BUYERS`` of its customers and ``MIN_SHARE`` of them bought it,
 so that one-off purchases do not top the list. Only products above 100 are listed: a segment
 that buys less of everything (infrequent shoppers) may have none.
+
+The three tables come from one read of the purchase lines (``product_tables``): sums per
+segment, product and month, and the distinct buyers per segment and product; every sum is exact
+(DECIMAL) until it is shown.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 import pandas as pd
+
+from .features.duck_session import execute_bounded
 
 MIN_BUYERS = 10
 MIN_SHARE = 0.02
 TOP = 10
 MONTHLY_PRODUCTS = 5
+# DuckDB's memory for the product tables (MB): they run after the fit, when the process holds
+# more; their groupings are small (segments x products x months).
+PRODUCT_TABLES_MEMORY_MB = 512
 
 
 def _register(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str) -> None:
+    """``segment_of`` (customer_text, segment) and ``segment_key`` (customer, segment): the
+    segments keyed as the lines' customers are (whole numbers or text), so that the lines join
+    them without writing every line's id as text."""
     table = pd.DataFrame({"customer_text": segments[id_column].astype(str).to_numpy(),
                           "segment": segments["segment"].to_numpy()})
     con.register("segment_of", table)
-    con.execute("""CREATE OR REPLACE TEMP VIEW bought AS
-        SELECT DISTINCT s.segment, CAST(l.customer AS VARCHAR) AS customer, l.product
-        FROM lines l JOIN segment_of s ON CAST(l.customer AS VARCHAR) = s.customer_text
-        WHERE NOT l.is_return AND l.product IS NOT NULL""")
+    kind = con.execute("SELECT column_type FROM (DESCRIBE lines) "
+                       "WHERE column_name = 'customer'").fetchone()
+    if kind is not None and kind[0] != "VARCHAR":
+        # A line's customer c joins the id text t when CAST(c AS VARCHAR) = t: t must be
+        # c's own text, so ids that do not write back the same way join no line.
+        key = f"TRY_CAST(customer_text AS {kind[0]})"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE segment_key AS
+            SELECT {key} AS customer, segment FROM segment_of
+            WHERE CAST({key} AS VARCHAR) = customer_text""")
+    else:
+        con.execute("""CREATE OR REPLACE TEMP TABLE segment_key AS
+            SELECT customer_text AS customer, segment FROM segment_of""")
 
 
-def product_affinity(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
-                     min_buyers: int = MIN_BUYERS, min_share: float = MIN_SHARE,
-                     top: int = TOP) -> pd.DataFrame:
-    """Top products per segment by affinity index (segment, product, buyers, shares, index)."""
+def _sums(con: duckdb.DuckDBPyConnection) -> None:
+    """One read of the lines with a product, into ``product_sums``: per segment, product and
+    month (``part`` 'month') and per product over every customer (``part`` 'product'), the
+    exact sums the tables are made of; per segment and product (``part`` 'buyers'), the
+    customers who bought it."""
+    # The lines' view looks smaller to DuckDB's optimizer than it is: left to itself it hashed
+    # the ten million lines to probe them with the million customers. Joins here build on the
+    # segments, as written.
+    with contextlib.suppress(duckdb.Error):  # DuckDB before 1.1 has no such optimizer
+        con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    try:
+        execute_bounded(con, """CREATE OR REPLACE TEMP TABLE product_sums AS
+            WITH x AS (
+              SELECT customer, product, is_return, amount,
+                     coalesce(quantity, CASE WHEN is_return THEN -1 ELSE 1 END) AS units,
+                     CAST(date_trunc('month', day) AS DATE) AS month
+              FROM lines WHERE product IS NOT NULL)
+            SELECT 'month' AS part, s.segment, x.product, x.month, sum(x.units) AS units,
+                   sum(x.amount) AS amount, sum(CASE WHEN x.is_return THEN -1 ELSE 1 END) AS items
+            FROM x JOIN segment_key s USING (customer) GROUP BY s.segment, x.product, x.month
+            UNION ALL BY NAME
+            SELECT 'product' AS part, product,
+                   sum(amount) FILTER (WHERE NOT is_return) AS bought_amount,
+                   count(*) FILTER (WHERE NOT is_return) AS bought_lines
+            FROM x GROUP BY product
+            UNION ALL BY NAME
+            SELECT 'buyers' AS part, s.segment, b.product, count(*) AS buyers
+            FROM (SELECT DISTINCT customer, product FROM x WHERE NOT is_return) b
+            JOIN segment_key s USING (customer) GROUP BY s.segment, b.product""",
+                        PRODUCT_TABLES_MEMORY_MB)
+    finally:
+        con.execute("RESET disabled_optimizers")
+
+
+def product_tables(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
+                   money: bool) -> dict[str, pd.DataFrame]:
+    """affinity.csv, product_share.csv and monthly_sales.csv from one read of the lines."""
     _register(con, segments, id_column)
+    _sums(con)
+    try:
+        return {"affinity.csv": _affinity(con), "product_share.csv": _spend_share(con, money),
+                "monthly_sales.csv": _monthly(con, money)}
+    finally:
+        con.execute("DROP TABLE product_sums")
+
+
+def _affinity(con: duckdb.DuckDBPyConnection, min_buyers: int = MIN_BUYERS,
+              min_share: float = MIN_SHARE, top: int = TOP) -> pd.DataFrame:
     return con.execute(f"""
         WITH sizes AS (SELECT segment, count(*) AS customers FROM segment_of GROUP BY segment),
              everyone AS (SELECT count(*) AS customers FROM segment_of),
-             product_buyers AS (SELECT product, count(DISTINCT customer) AS buyers
-                                FROM bought GROUP BY product),
-             pairs AS (SELECT segment, product, count(*) AS buyers
-                       FROM bought GROUP BY segment, product),
+             pairs AS (SELECT segment, product, buyers FROM product_sums
+                       WHERE part = 'buyers'),
+             product_buyers AS (SELECT product, CAST(sum(buyers) AS BIGINT) AS buyers
+                                FROM pairs GROUP BY product),
              scored AS (
                SELECT p.segment, p.product, p.buyers,
                       p.buyers / s.customers AS segment_share,
@@ -56,36 +121,65 @@ def product_affinity(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_
         ORDER BY segment, rank""").df()
 
 
-def spend_share(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
-                money: bool, top: int = TOP) -> pd.DataFrame:
-    """Each segment's top products by share of its spend (of its items without prices)."""
-    _register(con, segments, id_column)
-    measure = "sum(l.amount)" if money else "sum(CASE WHEN l.is_return THEN -1 ELSE 1 END)"
+def _spend_share(con: duckdb.DuckDBPyConnection, money: bool, top: int = TOP) -> pd.DataFrame:
+    # Shares of the exact segment total (a sum of doubles would depend on the order of rows).
+    measure = "amount" if money else "items"
     return con.execute(f"""
         WITH totals AS (
-          SELECT s.segment, l.product, CAST({measure} AS DOUBLE) AS value
-          FROM lines l JOIN segment_of s ON CAST(l.customer AS VARCHAR) = s.customer_text
-          WHERE l.product IS NOT NULL GROUP BY s.segment, l.product),
-             shares AS (SELECT *, value / sum(value) OVER (PARTITION BY segment) AS share
+          SELECT segment, product, sum({measure}) AS exact FROM product_sums
+          WHERE part = 'month' GROUP BY segment, product),
+             shares AS (SELECT segment, product, CAST(exact AS DOUBLE) AS value,
+                               CAST(exact AS DOUBLE)
+                               / CAST(sum(exact) OVER (PARTITION BY segment) AS DOUBLE) AS share
                         FROM totals)
         SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY segment
                                                     ORDER BY share DESC, product) AS rank
                        FROM shares) WHERE rank <= {int(top)} ORDER BY segment, rank""").df()
 
 
+def _monthly(con: duckdb.DuckDBPyConnection, money: bool,
+             products: int = MONTHLY_PRODUCTS) -> pd.DataFrame:
+    revenue = ", CAST(amount AS DOUBLE) AS revenue" if money else ""
+    order = "bought_amount" if money else "bought_lines"
+    return con.execute(f"""
+        WITH top_products AS (
+          SELECT product FROM product_sums WHERE part = 'product' AND bought_lines > 0
+          ORDER BY {order} DESC, product LIMIT {int(products)})
+        SELECT month, segment, product, CAST(units AS DOUBLE) AS units{revenue}
+        FROM product_sums
+        WHERE part = 'month' AND product IN (SELECT product FROM top_products)
+        ORDER BY product, segment, month""").df()
+
+
+def product_affinity(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
+                     min_buyers: int = MIN_BUYERS, min_share: float = MIN_SHARE,
+                     top: int = TOP) -> pd.DataFrame:
+    """Top products per segment by affinity index (segment, product, buyers, shares, index)."""
+    _register(con, segments, id_column)
+    _sums(con)
+    try:
+        return _affinity(con, min_buyers, min_share, top)
+    finally:
+        con.execute("DROP TABLE product_sums")
+
+
+def spend_share(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
+                money: bool, top: int = TOP) -> pd.DataFrame:
+    """Each segment's top products by share of its spend (of its items without prices)."""
+    _register(con, segments, id_column)
+    _sums(con)
+    try:
+        return _spend_share(con, money, top)
+    finally:
+        con.execute("DROP TABLE product_sums")
+
+
 def monthly_sales(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
                   money: bool, products: int = MONTHLY_PRODUCTS) -> pd.DataFrame:
     """Monthly units (and revenue) per segment for the overall top products, for planning."""
     _register(con, segments, id_column)
-    units = "sum(coalesce(l.quantity, CASE WHEN l.is_return THEN -1 ELSE 1 END))"
-    revenue = ", CAST(sum(l.amount) AS DOUBLE) AS revenue" if money else ""
-    order = "sum(amount)" if money else "count(*)"
-    return con.execute(f"""
-        WITH top_products AS (
-          SELECT product FROM lines WHERE product IS NOT NULL AND NOT is_return
-          GROUP BY product ORDER BY {order} DESC, product LIMIT {int(products)})
-        SELECT CAST(date_trunc('month', l.day) AS DATE) AS month, s.segment, l.product,
-               CAST({units} AS DOUBLE) AS units{revenue}
-        FROM lines l JOIN segment_of s ON CAST(l.customer AS VARCHAR) = s.customer_text
-        WHERE l.product IN (SELECT product FROM top_products)
-        GROUP BY month, s.segment, l.product ORDER BY l.product, s.segment, month""").df()
+    _sums(con)
+    try:
+        return _monthly(con, money, products)
+    finally:
+        con.execute("DROP TABLE product_sums")

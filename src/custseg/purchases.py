@@ -52,22 +52,20 @@ def history_extras(history: HistoryFeatures, assignments: pd.DataFrame) -> Histo
     ``assignments`` (in their order); product tables when the history names products and
     its lines are at hand (the local engine's DuckDB session)."""
     id_column = history.columns.customer
-    table = history.frame.set_index(id_column)
-    scores = rfm_scores(history.frame).set_index(history.frame[id_column])
-    order = assignments[id_column]
+    scores = rfm_scores(history.frame)
+    # Each assigned customer's row of the features (ids are unique), found once for all columns.
+    rows = pd.Index(history.frame[id_column]).get_indexer(assignments[id_column])
+    if (rows < 0).any():
+        raise KeyError(f"customers without features: {assignments[id_column][rows < 0][:3]}")
     columns = pd.DataFrame(index=assignments.index)
     for name in history.features:
         if name not in assignments:
-            columns[name] = table.loc[order, name].to_numpy()
+            columns[name] = history.frame[name].to_numpy()[rows]
     for column in scores.columns:
-        columns[column] = scores.loc[order, column].to_numpy()
+        columns[column] = scores[column].to_numpy()[rows]
     tables: dict[str, pd.DataFrame] = {}
     con = history.connection
     if history.columns.product is not None and con is not None:
-        segments = assignments[[id_column, "segment"]]
-        tables = {"affinity.csv": affinity.product_affinity(con, segments, id_column),
-                  "product_share.csv": affinity.spend_share(con, segments, id_column,
-                                                            history.money),
-                  "monthly_sales.csv": affinity.monthly_sales(con, segments, id_column,
-                                                              history.money)}
+        tables = affinity.product_tables(con, assignments[[id_column, "segment"]], id_column,
+                                         history.money)
     return HistoryExtras(history, columns, tables)  # its DuckDB session is closed after this

@@ -57,6 +57,8 @@ def rfm_scores(features: pd.DataFrame) -> pd.DataFrame:
         out["rfm_m"] = quintile_score(features["monetary"])
     else:
         out["rfm_m"] = pd.Series(pd.NA, index=features.index, dtype="Int64")
-    out["rfm_segment"] = [rfm_name(r, f) for r, f in zip(out["rfm_r"], out["rfm_f"],
-                                                          strict=True)]
+    # Scores are 1-5: every customer's name is one of the 25 cells, looked up at once.
+    cells = np.array([[rfm_name(r, f) for f in range(1, 6)] for r in range(1, 6)], dtype=object)
+    r, f = out["rfm_r"].to_numpy(), out["rfm_f"].to_numpy()
+    out["rfm_segment"] = cells[r - 1, f - 1].tolist()
     return out

@@ -32,6 +32,7 @@ from .dialect import (
     with_encoding,
 )
 from .errors import ConfigError, DataError
+from .first_scan import PendingScan, Reread, finish_scan, scanning
 from .sql import ident as quote
 from .sql import literal as _lit
 
@@ -46,17 +47,23 @@ class Source:
     dialect: Dialect
     types: dict[str, str]              # column -> DuckDB type (VARCHAR for text formats)
     notes: list[str] = field(default_factory=list)
+    rows: int | None = None            # data lines, when reading had to count them (text)
+    # A text file opened without its first scan (``open_source(..., scan=False)``).
+    pending: PendingScan | None = None
 
     @property
     def columns(self) -> list[str]:
         return list(self.types)
 
 
-
-
 def open_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | pd.DataFrame,
-                options: ReadOptions | None = None) -> Source:
-    """Create the view ``raw`` over ``source`` in ``con``; return what was read and how."""
+                options: ReadOptions | None = None, *, scan: bool = True) -> Source:
+    """Create the view ``raw`` over ``source`` in ``con``; return what was read and how.
+
+    A text file is scanned once here (lines with more fields than the header, format errors,
+    the line count); with ``scan=False`` that is left to the caller's first scan
+    (``Source.pending``; see ``first_scan``).
+    """
     options = options or ReadOptions()
     # DuckDB draws a progress bar on the terminal for long queries; custseg has its own.
     con.execute("SET enable_progress_bar = false")
@@ -70,8 +77,9 @@ def open_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] |
     path = Path(source)
     kind = file_kind(path)
     check_file(path)
+    rows, pending = None, None
     if kind in ("csv", "tsv"):
-        dialect, notes = _open_csv(con, path, kind, options)
+        dialect, notes, rows, pending = _open_csv(con, path, kind, options, scan)
     elif kind == "parquet":
         _reject_text_options(options, "Parquet files")
         notes = []
@@ -94,7 +102,7 @@ def open_source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] |
     types = _types(con)
     if not types:
         raise DataError(f"file '{path}' has no columns; export the table again with a header row")
-    return Source(str(path), dialect, types, notes)
+    return Source(str(path), dialect, types, notes, rows, pending)
 
 
 def _types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -154,8 +162,8 @@ def _as_text(value: Any) -> Any:
     return str(value)
 
 
-def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str,
-              options: ReadOptions) -> tuple[Dialect, list[str]]:
+def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str, options: ReadOptions,
+              scan: bool = True) -> tuple[Dialect, list[str], int | None, PendingScan | None]:
     encoding, detected = encoding_of(path, options.encoding)
     readable, duck_encoding = readable_path(path, encoding)
     if options.delimiter is None and kind == "tsv":
@@ -175,36 +183,33 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str,
         width -= 1
     frame, notes = _named(pd.DataFrame(columns=header[:width]), f"file '{path}'")
     # Explicit columns (no sniffing of the data): a few spare ones catch lines with more fields
-    # than the header, which are refused below with their line number.
+    # than the header, which are refused with their line number.
     spare = [f"_extra{i}" for i in range(width, len(header) + 4)]
     columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in [*frame.columns, *spare]) + "}"
     filled = " OR ".join(f"trim(coalesce({quote(c)}, '')) <> ''" for c in spare)
+    view = (f"CREATE OR REPLACE VIEW raw_all AS SELECT * FROM read_csv({_lit(str(readable))}, "
+            f"header=false, skip={skip + 1}, auto_detect=false, columns={columns}, "
+            f"parallel=true, {reader_options})")
+    pending = PendingScan(path, kind, f"({filled})", dialect.header_row, width, view)
+    kept = ", ".join(quote(n) for n in frame.columns)
     try:
-        # DuckDB's parallel scanner cannot pad short lines when cells hold line breaks; such
-        # files are read again by one thread.
-        for parallel in ("true", "false"):
-            con.execute(f"CREATE OR REPLACE VIEW raw_all AS SELECT * FROM read_csv("
-                        f"{_lit(str(readable))}, header=false, skip={skip + 1}, "
-                        f"auto_detect=false, columns={columns}, parallel={parallel}, "
-                        f"{reader_options})")
-            try:
-                # One scan: finds lines with extra fields and surfaces format errors now.
-                line = con.execute(f"SELECT min(_line) FROM (SELECT row_number() OVER () + "
-                                   f"{dialect.header_row} AS _line, * FROM raw_all) "
-                                   f"WHERE {filled}").fetchone()
-                break
-            except duckdb.Error as exc:
-                if parallel == "false" or "quoted new line" not in str(exc).lower():
-                    raise
-        if line and line[0] is not None:
-            raise DataError(f"file '{path}' line {line[0]} has more fields than its header "
-                            f"({width}); check the delimiter (--delimiter) and quoting, "
-                            "or name the extra column in the header")
-        kept = ", ".join(quote(n) for n in frame.columns)
+        con.execute(view)
         con.execute(f"CREATE OR REPLACE VIEW {VIEW} AS SELECT {kept} FROM raw_all")
     except duckdb.Error as exc:
         raise read_error(path, kind, exc) from None
-    return dialect, notes
+    if not scan:
+        return dialect, notes, None, pending
+    # One scan: counts the lines, finds lines with extra fields and surfaces format errors now.
+    row = None
+    while row is None:
+        try:
+            with scanning(con, pending):
+                row = con.execute(f"SELECT count(*) FILTER (WHERE {filled}), count(*) "
+                                  "FROM raw_all").fetchone()
+        except Reread:
+            continue
+    finish_scan(con, pending, int(row[0]))
+    return dialect, notes, int(row[1]), None
 
 
 def _header_fields(path: Path, encoding: str | None, dialect: Dialect,

@@ -34,7 +34,6 @@ import pandas as pd
 from ..errors import ConfigError, DataError, MissingExtraError
 
 try:
-    from pyspark.ml.clustering import KMeans
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql import functions as F
 except ImportError as exc:  # pragma: no cover - exercised by test_spark_without_extra
@@ -43,32 +42,26 @@ except ImportError as exc:  # pragma: no cover - exercised by test_spark_without
 from .. import io
 from ..dialect import ReadOptions
 from ..features.columns import ColumnMap, map_columns
-from ..features.dates import (
-    bad_dates_error,
-    date_notes,
-    no_dates_error,
-    read_file_dates,
-    today,
-    window_counts,
-)
-from ..features.feature_sql import SPARK, features_sql
+from ..features.date_window import date_notes, no_dates_error, today, window_counts
+from ..features.dates import bad_dates_error, read_dates
+from ..features.feature_sql import SPARK, customer_sql, final_sql
+from ..features.line_checks import check_numbers, customer_key
 from ..features.transactions import (
     HistoryFeatures,
-    check_numbers,
-    customer_key,
     finish_features,
     parse_as_of,
     require_customers,
     require_lines,
 )
-from ..model import SegmentModel
+from ..kmeans import KMEANS_TOL, fit_kmeans
+from ..model import FitPlan, SegmentModel
 from ..numbers import detect_decimal
 from ..sources import Source, open_source
 from ..timings import stage
 from .base import EngineInfo, Progress, SegmentFiles
 from .spark_columns import (
     JAVA_CHARSETS,
-    matrix_vectors,
+    lloyd_pass,
     parse_lines,
     prepared_vectors,
     session,
@@ -76,10 +69,10 @@ from .spark_columns import (
     spark_number,
     to_pandas,
     vector_to_array,
+    weighted_rows,
 )
 
 CSV_LIMIT = 1_000_000  # above this many customers segments are written as Parquet only
-SPARK_RESTARTS = 5  # best of this many k-means|| runs (or n_init when smaller)
 
 
 class SparkEngine:
@@ -89,11 +82,13 @@ class SparkEngine:
         self.master, self.conf, self.seed = master, conf, seed
         self._spark: SparkSession | None = None
         self.work = Path(tempfile.mkdtemp(prefix="custseg-spark-"))
+        self.passes: int | None = None  # Lloyd passes over every customer of the last fit
 
     @property
     def spark(self) -> SparkSession:
         if self._spark is None:
-            self._spark = session(self.master, self.conf)
+            with stage("spark_start"):  # the JVM, once per process (--timings shows it)
+                self._spark = session(self.master, self.conf)
         return self._spark
 
     # ---- purchase histories -------------------------------------------------------------
@@ -106,65 +101,70 @@ class SparkEngine:
         kind = io.file_kind(path)
         io.check_file(path)
         raw, opened, duck = self._read(path, kind)
-        column_map = map_columns(raw.columns, dict(columns))
-        return self._features(path, raw, opened, duck, column_map, as_of, date_format)
+        try:
+            column_map = map_columns(raw.columns, dict(columns))
+            return self._features(raw, opened, duck, column_map, as_of, date_format,
+                                  cache=kind != "parquet")
+        finally:
+            duck.close()
 
-    def _features(self, path: Path, raw: DataFrame, opened: Source, duck: Any,
-                  columns: ColumnMap, as_of: Any, date_format: str | None) -> HistoryFeatures:
-        """The features of the purchase lines ``raw`` (the file at ``path``, open in DuckDB as
-        ``duck``, which this closes) with their resolved ``columns``."""
+    def _features(self, raw: DataFrame, opened: Source, duck: Any, columns: ColumnMap,
+                  as_of: Any, date_format: str | None, cache: bool) -> HistoryFeatures:
+        """The features of the purchase lines ``raw`` (open in DuckDB as ``duck``) with their
+        resolved ``columns``. Spark reads the lines three times: the quality scan, the
+        duplicate count and the features; ``cache``: parse them once into Spark's cache
+        (text files, whose parsing costs more than building the cache; measured)."""
         text_money = [c for c in (columns.quantity, columns.price, columns.amount)
                       if c is not None and opened.types.get(c) == "VARCHAR"]
         decimal = detect_decimal(duck, "raw", text_money)
         # Counted (and bad numbers refused) by DuckDB with the local engine's rules and words.
         converted = check_numbers(duck, columns, opened.types, decimal)
         _, ids_trimmed = customer_key(duck, columns.customer, opened.types[columns.customer])
-        duck.close()
         # The date column is read as the local engine reads it: the decision is made by DuckDB
-        # over the same file, then applied here in Spark SQL (features/dates.py).
-        money_columns = [c for c in (columns.quantity, columns.price, columns.amount) if c]
-        dates, dates_con, header_line = read_file_dates(str(path), columns.date, date_format,
-                                                        money_columns)
+        # over the same file (what ``read_file_dates`` does, in the session already open), then
+        # applied in Spark SQL (features/dates.py).
+        header_line = opened.dialect.header_row
+        european = (opened.dialect.delimiter == ";" or opened.dialect.decimal == ","
+                    or decimal == ",")
+        dates = read_dates(duck, columns.date, opened.types[columns.date], date_format,
+                           european=european, header_line=header_line)
         given_as_of = parse_as_of(as_of)
         limit = given_as_of or today()
-        lines = parse_lines(raw, columns, dates, limit, decimal)
-        lines.cache()
-        lines.createOrReplaceTempView("parsed")
-        every = ", ".join(spark_ident(c) for c in raw.columns)
-        raw.createOrReplaceTempView("raw_lines")
-        total, distinct = self.spark.sql(
-            f"SELECT count(*), count(DISTINCT xxhash64({every})) FROM raw_lines").first()
-        scan = self.spark.sql("""
-            SELECT count(CASE WHEN date_bad THEN 1 END), count(customer), min(day), max(day),
-                   count(CASE WHEN customer IS NULL THEN 1 END),
-                   count(CASE WHEN date_missing THEN 1 END),
-                   count(CASE WHEN is_return THEN 1 END),
-                   coalesce(sum(CASE WHEN is_return THEN -amount END), 0),
-                   count(CASE WHEN price <= 0 THEN 1 END),
-                   count(CASE WHEN date_early THEN 1 END), count(CASE WHEN date_late THEN 1 END)
-            FROM parsed""").first()
-        if scan[0]:
-            raise bad_dates_error(dates_con, columns.date, dates, header_line)
-        dates_con.close()
-        require_customers(int(scan[1]), int(total), columns)
-        window = window_counts(scan[9], scan[10], given_as_of)
-        if scan[3] is None and not (given_as_of and scan[10]):
-            raise no_dates_error(columns.date, {"lines_without_date": int(scan[5]), **window})
-        as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
-        as_of_sql = f"DATE'{as_of_day.isoformat()}'"
-        self.spark.sql(f"""SELECT customer, day, coalesce(order_raw, CAST(day AS STRING))
-                             AS order_key, product, quantity, amount, is_return
-                           FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL
-                             AND day <= {as_of_sql}""").createOrReplaceTempView("lines")
-        used, returns_used = self.spark.sql(
-            "SELECT count(*), count(CASE WHEN is_return THEN 1 END) FROM lines").first()
-        require_lines(int(used), as_of_day)
-        sql = features_sql(SPARK, as_of_sql, money=columns.has_money,
-                           product=columns.product is not None,
-                           quantity=columns.quantity is not None, returns=returns_used > 0)
-        frame = to_pandas(self.spark.sql(sql), self.work, "features")
-        frame = frame.sort_values("customer", ignore_index=True)
-        lines.unpersist()
+        parsed = parse_lines(raw, columns, dates, limit, decimal)
+        if cache:
+            parsed.frame.cache()
+        try:
+            parsed.frame.createOrReplaceTempView("parsed")
+            # One pass counts everything the quality block needs (and the checks of numbers
+            # and ids that parse_lines flagged); the counts are the local engine's.
+            counted = self.spark.sql(parsed.scan_sql()).first()
+            total, scan, (used, returns_used) = counted[0], counted[1:12], counted[12:14]
+            distinct = counted[14]
+            cast_ids = parsed.check(raw, list(counted[15:]), decimal)
+            if scan[0]:
+                raise bad_dates_error(duck, columns.date, dates, header_line)
+            require_customers(int(scan[1]), int(total), columns)
+            window = window_counts(scan[9], scan[10], given_as_of)
+            if scan[3] is None and not (given_as_of and scan[10]):
+                raise no_dates_error(columns.date,
+                                     {"lines_without_date": int(scan[5]), **window})
+            as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
+            require_lines(int(used), as_of_day)
+            as_of_sql = f"DATE'{as_of_day.isoformat()}'"
+            self.spark.sql(parsed.lines_sql(as_of_sql, cast_ids)) \
+                .createOrReplaceTempView("lines")
+            product, quantity = columns.product is not None, columns.quantity is not None
+            per_customer = customer_sql("lines", columns.has_money, product, quantity,
+                                        "order_key")
+            # finish_features sorts the customers (for every engine): Spark's global sort (a
+            # sampling job and a range shuffle) would be wasted.
+            sql = final_sql(SPARK, as_of_sql, money=columns.has_money, product=product,
+                            quantity=quantity, returns=returns_used > 0,
+                            source=f"({per_customer}) per_customer", ordered=False)
+            frame = to_pandas(self.spark.sql(sql))
+        finally:
+            if cache:
+                parsed.frame.unpersist()
         counts = {
             "first_day": str(scan[2]), "last_day": str(scan[3]),
             "lines_without_customer": int(scan[4]), "lines_without_date": int(scan[5]),
@@ -184,9 +184,22 @@ class SparkEngine:
         import duckdb
 
         duck = duckdb.connect()
-        opened = open_source(duck, path)
+        try:
+            opened = open_source(duck, path)
+            return self._spark_read(path, kind, opened), opened, duck
+        except BaseException:
+            duck.close()
+            raise
+
+    def _spark_read(self, path: Path, kind: str, opened: Source) -> DataFrame:
         if kind == "parquet":
-            return self.spark.read.parquet(str(path)), opened, duck
+            lines = self.spark.read.parquet(str(path))
+            # Spark reads a Parquet file in one task per row group: a file of a few large
+            # groups would keep all but one core idle through every pass over the lines.
+            cores = self.spark.sparkContext.defaultParallelism
+            if lines.rdd.getNumPartitions() < cores:
+                lines = lines.repartition(cores)
+            return lines
         if kind not in ("csv", "tsv"):
             raise DataError(f"the Spark engine reads CSV, TSV or Parquet files; convert "
                             f"'{path}' or use --engine local")
@@ -201,38 +214,45 @@ class SparkEngine:
                                   escape=dialect.quote or '"', encoding=charset,
                                   multiLine=True)
         # Spark keeps a byte-order mark and spaces in header names; use the names DuckDB read.
-        return raw.toDF(*opened.columns), opened, duck
+        return raw.toDF(*opened.columns)
 
     def fit(self, model: SegmentModel, X: pd.DataFrame, on_progress: Progress) -> np.ndarray:
-        """``model.plan`` on the driver (preparation, k, stability resamples), the full-data
-        fit in Spark, ``model.finish`` (canonical ids, silhouette, stability, structure)."""
+        """``model.plan`` on the driver (preparation, k, restarts on the fit sample), Lloyd
+        passes over every customer in Spark from the best restart's centres, ``model.finish``
+        (canonical ids, silhouette, stability, structure)."""
         plan = model.plan(X, on_progress)
         on_progress("fit (Spark)")
         with stage("fit"):
-            return self._fit(model, plan)
-
-    def _fit(self, model: SegmentModel, plan: Any) -> np.ndarray:
-        # The plan's prepared matrix, as the local engine clusters it: one preparation.
-        vectors = matrix_vectors(self.spark, plan.prepared, self.work).cache()
-        # k-means|| finds a good start but a single run still lands in a worse local optimum
-        # often enough (on planted data: ARI 0.65 against the local engine), so, like the local
-        # engine, keep the best of several restarts (each a full Spark job).
-        best = None
-        for restart in range(min(model.n_init, SPARK_RESTARTS)):
-            fitted = KMeans(k=plan.k, initMode="k-means||", seed=int(model.seed) + restart,
-                            maxIter=model.max_iter, tol=1e-6,
-                            featuresCol="features").fit(vectors)
-            if best is None or fitted.summary.trainingCost < best.summary.trainingCost:
-                best = fitted
-        assert best is not None
-        vectors.unpersist()
-        model.finish(plan, np.asarray(best.clusterCenters(), dtype=np.float64),
-                     int(best.summary.numIter))
+            centers, n_iter = self._fit(model, plan)
+        model.finish(plan, centers, n_iter)
         return plan.prepared
 
+    def _fit(self, model: SegmentModel, plan: FitPlan) -> tuple[np.ndarray, int]:
+        """What ``SegmentModel.refine`` does, with its polish in Spark: the best restart on the
+        fit sample (the k sweep's when k was chosen), then weighted Lloyd passes over every
+        distinct prepared row until no row changes segment (or ``max_iter``)."""
+        seed = int(model.seed)
+        best = plan.swept or fit_kmeans(plan.fit_rows, plan.k, seed, model.n_init,
+                                        model.max_iter)
+        self.passes = 0
+        if len(plan.fit_rows.X) == len(plan.data.X):
+            return best.centers, best.n_iter  # the sample was every distinct row: nothing to do
+        rows = plan.data.everything()
+        local = (self.spark.sparkContext.master or "").startswith("local")
+        frame = weighted_rows(self.spark, rows.X, rows.weight, self.work if local else None)
+        try:
+            centers, self.passes = lloyd(frame, best.centers, int(model.max_iter),
+                                         lloyd_tolerance(rows.X, rows.weight))
+        finally:
+            frame.unpersist()
+        return centers, self.passes
+
     def info(self, customers: int) -> EngineInfo:
-        return EngineInfo("spark", {"master": self.master or "local[*]",
-                                    "spark_version": self.spark.version},
+        details: dict[str, Any] = {"master": self.master or "local[*]",
+                                   "spark_version": self.spark.version}
+        if self.passes is not None:
+            details["lloyd_passes"] = self.passes
+        return EngineInfo("spark", details,
                           SegmentFiles(csv=customers <= CSV_LIMIT, parquet_by_segment=True))
 
     def score(self, model: SegmentModel, source: Any, options: ReadOptions) -> pd.DataFrame:
@@ -268,7 +288,7 @@ class SparkEngine:
         keep = [id_column] if id_column and id_column in data.columns else []
         joined = (data.select("_row", *[spark_ident(c) for c in keep]).join(scored, "_row")
                   .orderBy("_row"))
-        frame = to_pandas(joined.drop("_row"), self.work, "scored")
+        frame = to_pandas(joined.drop("_row"))
         names = np.asarray(model.segment_names_, dtype=object)
         out = pd.DataFrame({"segment": frame["segment"].astype("int64")})
         out["segment_name"] = names[out["segment"].to_numpy()]
@@ -283,6 +303,36 @@ class SparkEngine:
         """Remove this run's temporary folder. The Spark session is shared by the process and
         deliberately left running: starting one costs about 10 s."""
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def lloyd(rows: DataFrame, init: np.ndarray, max_iter: int, tol: float
+          ) -> tuple[np.ndarray, int]:
+    """scikit-learn's Lloyd loop (``KMeans(init=...)``, as ``SegmentModel.refine`` polishes)
+    with each pass one Spark job over the weighted rows ``rows``; returns the centres and the
+    number of passes. scikit-learn stops when no row changes segment or when the centres move
+    less than ``tol`` (summed squared shifts), after at most ``max_iter`` passes; a pass that
+    changes no segment leaves the centres where they were (shift 0), so the second rule alone
+    stops at the same pass. A centre left without rows stays where it was (scikit-learn would
+    move it to a far row; after the fit-sample restarts no segment empties in practice)."""
+    centers = np.asarray(init, dtype=np.float64)
+    for done in range(1, max_iter + 1):
+        sums, weights = lloyd_pass(rows, centers)
+        means = centers.copy()
+        kept = weights > 0
+        means[kept] = sums[kept] / weights[kept, None]
+        shift = float(((means - centers) ** 2).sum())
+        centers = means
+        if shift <= tol:
+            return centers, done
+    return centers, max_iter
+
+
+def lloyd_tolerance(X: np.ndarray, weight: np.ndarray) -> float:
+    """The local polish's stopping tolerance: ``KMEANS_TOL`` times the mean feature variance
+    of the customers the weighted rows stand for (what ``kmeans.fit_kmeans`` gives
+    scikit-learn)."""
+    mean = np.average(X, axis=0, weights=weight)
+    return KMEANS_TOL * float(np.average((X - mean) ** 2, axis=0, weights=weight).mean())
 
 
 def file_path(source: Any) -> Path:

@@ -8,6 +8,7 @@ Only ``engines`` modules import this (it imports pyspark).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,20 @@ import pandas as pd
 from pyspark.ml.feature import VectorAssembler
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    ByteType,
+    DataType,
+    DoubleType,
+    IntegerType,
+    LongType,
+    ShortType,
+)
 
 from .. import numbers
 from ..errors import DataError
 from ..features.columns import ColumnMap
-from ..features.dates import EARLIEST, DateReading
+from ..features.date_window import EARLIEST
+from ..features.dates import DateReading
 from ..missing import MISSING_TOKENS
 from ..prep import Preparer
 
@@ -28,6 +38,8 @@ from ..prep import Preparer
 def session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
     builder = (SparkSession.builder.appName("custseg").master(master or "local[*]")
                .config("spark.ui.enabled", "false")
+               # custseg draws its own progress; Spark's stage bars would garble stderr.
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "8")
                .config("spark.sql.session.timeZone", "UTC"))
     for key, value in (conf or {}).items():
@@ -42,11 +54,10 @@ def spark_ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def to_pandas(frame: DataFrame, work: Path, name: str) -> pd.DataFrame:
-    """Through Parquet: robust across pandas versions and fast for a million rows."""
-    target = work / name
-    frame.write.mode("overwrite").parquet(str(target))
-    return pd.read_parquet(target)
+def to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """A (per-customer) result on the driver, through Arrow: collected by the driver, so it
+    works on a cluster too, where executors cannot write to the driver's disk."""
+    return frame.toArrow().to_pandas()
 
 
 JAVA_CHARSETS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
@@ -90,33 +101,66 @@ def spark_number(text: Any, decimal: str) -> Any:
     return F.when(spark_missing(text), F.lit(None).cast("double")).otherwise(value)
 
 
+# Types whose values Spark turns into decimals exactly as their text would be read (a double's
+# text reads back as the same double), so their lines need no text parsing (``parse_lines``).
+_PLAIN_NUMBERS = (ByteType, ShortType, IntegerType, LongType, DoubleType)
+_WHOLE_NUMBERS = (ByteType, ShortType, IntegerType, LongType)
+
+
+def _number_value(column: str, kind: DataType, decimal: str) -> Any:
+    """A money column of Spark type ``kind`` as a double, by the local engine's rules (NULL
+    where missing or bad)."""
+    value = F.col(spark_ident(column))
+    if isinstance(kind, _PLAIN_NUMBERS):  # no text to parse; NaN is a missing value
+        return F.when(F.isnan(value), F.lit(None)).otherwise(value) \
+            if isinstance(kind, DoubleType) else value
+    return spark_number(value.cast("string"), decimal)
+
+
 def parse_lines(raw: DataFrame, columns: ColumnMap, dates: DateReading, limit: dt.date,
-                decimal: str) -> DataFrame:
-    """Purchase lines parsed by the local engine's rules (numbers, dates, ids, returns)."""
-    text = lambda c: F.nullif(F.trim(F.col(c).cast("string")), F.lit(""))  # noqa: E731
+                decimal: str) -> Parsed:
+    """Purchase lines parsed by the local engine's rules (numbers, dates, ids, returns), with
+    the flags the quality scan counts: one pass over the lines computes them all.
 
-    def number(c: str | None) -> Any:
-        if c is None:
-            return F.lit(None).cast("decimal(18,6)")
-        return spark_number(F.col(spark_ident(c)).cast("string"), decimal).cast("decimal(18,6)")
-
+    Columns: ``customer`` (BIGINT when the file's type is a whole number, else trimmed text:
+    ``Parsed.lines_sql`` casts it when every id is one), ``day``, ``order_raw``, ``product``,
+    ``quantity``, ``price``, ``amount`` (decimals), ``is_return``, ``date_missing``,
+    ``date_bad``, ``date_early``, ``date_late``, ``line_hash`` (of every raw column, for exact
+    duplicates), ``bad_<i>`` (text in the i-th money column that is not a number) and
+    ``odd_id`` (a text id that is not a whole number without leading zeros).
+    """
+    types = {f.name: f.dataType for f in raw.schema.fields}  # one round trip to the JVM
+    money = [c for c in (columns.quantity, columns.price, columns.amount) if c is not None]
+    text_money = [c for c in money if not isinstance(types[c], _PLAIN_NUMBERS)]
+    whole_ids = isinstance(types[columns.customer], _WHOLE_NUMBERS)
     # Dates: the reading decided for the whole column, in Spark SQL; outside 1970-01-01 ..
     # ``limit`` (the as-of date, else today) a date is left out (``day`` NULL) and counted.
     date_column = spark_ident(columns.date)
     date_sql = date_column if dates.native else f"trim(CAST({date_column} AS STRING))"
-    date_text = F.expr(date_sql)
     parsed = F.expr(dates.spark_sql.replace("{v}", date_sql))
     plausible = F.when(parsed.between(F.lit(EARLIEST), F.lit(limit)), parsed)
-    for c in (columns.quantity, columns.price, columns.amount):
+    # As the local engine: whole-number ids without leading zeros group as BIGINT (the same
+    # text written back); any other id stays text, exactly as read.
+    customer = (F.col(spark_ident(columns.customer)).cast("bigint") if whole_ids
+                else spark_text(columns.customer))
+    values = {c: _number_value(c, types[c], decimal).alias(f"_n{i}")
+              for i, c in enumerate(money)}
+    # First the values (each regex-parsed once), then what is made of them.
+    first = raw.select(
+        customer.alias("customer"), plausible.alias("day"),
+        spark_text(columns.order).alias("order_raw"),
+        spark_text(columns.product).alias("product"), parsed.alias("ts"),
+        F.expr(dates.missing_sql(date_sql)).alias("date_missing"),
+        F.xxhash64(*[F.col(spark_ident(c)) for c in types]).alias("line_hash"),
+        *values.values(),
+        *[spark_missing(F.col(spark_ident(c)).cast("string")).alias(f"_m{money.index(c)}")
+          for c in text_money])
+
+    def number(c: str | None) -> Any:
         if c is None:
-            continue
-        bad = raw.filter(~spark_missing(F.col(spark_ident(c)).cast("string"))
-                         & spark_number(F.col(spark_ident(c)).cast("string"), decimal).isNull())
-        examples = [r[0] for r in bad.select(text(c)).limit(3).collect()]
-        if examples:
-            raise DataError(f"column '{c}' should hold numbers but some lines do not, e.g. "
-                            f"{', '.join(map(repr, examples))}; fix those cells or map "
-                            "another column")
+            return F.lit(None).cast("decimal(18,6)")
+        return F.col(f"_n{money.index(c)}").cast("decimal(18,6)")
+
     quantity, price = number(columns.quantity), number(columns.price)
     if columns.amount:
         amount = number(columns.amount)
@@ -124,35 +168,91 @@ def parse_lines(raw: DataFrame, columns: ColumnMap, dates: DateReading, limit: d
         amount = (quantity * price).cast("decimal(38,6)")
     else:
         amount = F.lit(None).cast("decimal(38,6)")
-    order = spark_text(columns.order)
-    customer = spark_text(columns.customer)
-    # As the local engine: whole-number ids without leading zeros group as BIGINT (the
-    # same text written back); any other id stays text, exactly as read.
-    if raw.filter(customer.isNotNull() & ~customer.rlike(CANONICAL_INTEGER)).limit(1) \
-            .count() == 0:
-        customer = customer.cast("bigint")
-    frame = raw.select(
-        customer.alias("customer"), plausible.alias("day"),
-        order.alias("order_raw"),
-        spark_text(columns.product).alias("product"),
-        quantity.alias("quantity"), price.alias("price"), amount.alias("amount"),
-        date_text.alias("date_text"), parsed.alias("ts"),
-        F.expr(dates.missing_sql(date_sql)).alias("date_missing"))
+    flags = [(~F.col(f"_m{money.index(c)}") & F.col(f"_n{money.index(c)}").isNull())
+             .alias(f"bad_{money.index(c)}") for c in text_money]
+    if not whole_ids:
+        flags.append((F.col("customer").isNotNull()
+                      & ~F.col("customer").rlike(CANONICAL_INTEGER)).alias("odd_id"))
+    second = first.select(
+        "customer", "day", "order_raw", "product", quantity.alias("quantity"),
+        price.alias("price"), amount.alias("amount"), "ts", "date_missing", "line_hash",
+        *flags)
     returns = F.coalesce(F.col("order_raw").rlike(r"^C[0-9]+$"), F.lit(False)) | \
         F.coalesce(F.col("quantity") < 0, F.lit(False))
     if not columns.quantity:
         returns = returns | F.coalesce(F.col("amount") < 0, F.lit(False))
-    return frame.select(
-        "*", returns.alias("is_return"),
+    frame = second.select(
+        *[c for c in second.columns if c != "ts"], returns.alias("is_return"),
         (~F.col("date_missing") & F.col("ts").isNull()).alias("date_bad"),
         F.coalesce(F.col("ts") < F.lit(EARLIEST), F.lit(False)).alias("date_early"),
         F.coalesce(F.col("ts") > F.lit(limit), F.lit(False)).alias("date_late"))
+    return Parsed(frame, {money.index(c): c for c in text_money}, not whole_ids)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Parsed purchase lines (``parse_lines``) and the checks their scan must make."""
+
+    frame: DataFrame
+    text_money: dict[int, str]  # i -> money column read from text (flag ``bad_<i>``)
+    text_ids: bool  # the ids are text (flag ``odd_id``)
+
+    def scan_sql(self) -> str:
+        """The quality scan of the view ``parsed`` (one row): all lines; lines with a bad
+        date, with a customer, first and last day, lines without customer, without date,
+        return lines, returned amount, lines priced zero or less, lines dated too early, too
+        late; lines kept (customer and day; every kept day is on or before the as-of date:
+        ``parse_lines`` drops later days when it is given, else it is the day after the
+        last), return lines kept; distinct lines (by the hash of every column: one
+        read of the lines for both); then what ``check`` takes."""
+        checks = [f"count(CASE WHEN bad_{i} THEN 1 END)" for i in self.text_money]
+        checks += ["count(CASE WHEN odd_id THEN 1 END)"] if self.text_ids else []
+        return f"""
+            SELECT count(*), count(CASE WHEN date_bad THEN 1 END), count(customer), min(day),
+                   max(day), count(CASE WHEN customer IS NULL THEN 1 END),
+                   count(CASE WHEN date_missing THEN 1 END),
+                   count(CASE WHEN is_return THEN 1 END),
+                   coalesce(sum(CASE WHEN is_return THEN -amount END), 0),
+                   count(CASE WHEN price <= 0 THEN 1 END),
+                   count(CASE WHEN date_early THEN 1 END), count(CASE WHEN date_late THEN 1 END),
+                   count(CASE WHEN customer IS NOT NULL AND day IS NOT NULL THEN 1 END),
+                   count(CASE WHEN customer IS NOT NULL AND day IS NOT NULL AND is_return
+                              THEN 1 END),
+                   count(DISTINCT line_hash)
+                   {"".join(", " + c for c in checks)}
+            FROM parsed"""
+
+    def check(self, raw: DataFrame, counts: list[Any], decimal: str) -> bool:
+        """Refuse text that is not a number (as the local engine: the column and examples);
+        True when the ids are text that are all whole numbers (grouped as BIGINT)."""
+        bad_counts = counts[:len(self.text_money)]
+        for column, bad in zip(self.text_money.values(), bad_counts, strict=True):
+            if bad:
+                text = F.col(spark_ident(column)).cast("string")
+                found = raw.filter(~spark_missing(text) & spark_number(text, decimal).isNull())
+                examples = [r[0] for r in found.select(F.nullif(F.trim(text), F.lit("")))
+                            .limit(3).collect()]
+                raise DataError(f"column '{column}' should hold numbers but some lines do not, "
+                                f"e.g. {', '.join(map(repr, examples))}; fix those cells or "
+                                "map another column")
+        return self.text_ids and not counts[len(self.text_money)]
+
+    @staticmethod
+    def lines_sql(as_of_sql: str, cast_ids: bool) -> str:
+        """The view ``lines`` the feature SQL reads (``features/feature_sql.py``), from the
+        view ``parsed``; ``cast_ids``: text ids that are all whole numbers, as BIGINT."""
+        customer = "CAST(customer AS BIGINT)" if cast_ids else "customer"
+        return f"""SELECT {customer} AS customer, day,
+                          coalesce(order_raw, CAST(day AS STRING)) AS order_key, product,
+                          quantity, amount, is_return
+                   FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL
+                     AND day <= {as_of_sql}"""
 
 
 def prepared_vectors(data: DataFrame, preparer: Preparer) -> DataFrame:
     """``preparer.transform`` in Spark, for scoring a saved model where the data is: one vector
     column ``features`` per row (``_row``). A fit does not use it: it clusters the matrix
-    ``SegmentModel.plan`` prepared (``matrix_vectors``). A test keeps the two equal."""
+    ``SegmentModel.plan`` prepared (``weighted_rows``). A test keeps the two equal."""
     columns = []
     for spec in preparer.specs:
         raw = F.col(spark_ident(spec.name))
@@ -175,20 +275,63 @@ def prepared_vectors(data: DataFrame, preparer: Preparer) -> DataFrame:
     return VectorAssembler(inputCols=names, outputCol="features").transform(frame)
 
 
-def matrix_vectors(spark: SparkSession, matrix: np.ndarray, work: Path) -> DataFrame:
-    """A prepared matrix (one row per customer) as Spark vectors ``features`` with ``_row``,
-    through Parquet (columns ``_p0`` .. ``_pN``, exact float64)."""
+def weighted_rows(spark: SparkSession, X: np.ndarray, weight: np.ndarray,
+                  work: Path | None) -> DataFrame:
+    """Prepared rows (columns ``x0`` .. ``xN``, exact float64) and their weights (``w``: how
+    many customers each distinct row stands for) as a Spark DataFrame for the Lloyd passes.
+
+    With a folder ``work`` that the executors see (local mode: this machine's disk) through
+    a Parquet file there, which every pass reads again: cheaper than building Spark's cache
+    (measured). Without (a cluster, whose executors cannot read the driver's disk) sent
+    through Arrow by the driver and cached; the caller unpersists it."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    names = [f"_p{i}" for i in range(matrix.shape[1])]
-    table = pa.table({"_row": np.arange(len(matrix), dtype="int64"),
-                      **{n: np.ascontiguousarray(matrix[:, i], dtype="float64")
-                         for i, n in enumerate(names)}})
-    target = work / "prepared.parquet"
-    pq.write_table(table, target)
-    frame = spark.read.parquet(str(target))
-    return VectorAssembler(inputCols=names, outputCol="features").transform(frame)
+    names = ["w", *[f"x{j}" for j in range(X.shape[1])]]
+    table = pa.table([np.ascontiguousarray(weight, dtype="float64"),
+                      *[np.ascontiguousarray(X[:, j], dtype="float64")
+                        for j in range(X.shape[1])]], names=names)
+    if work is None:
+        return spark.createDataFrame(table).cache()
+    target = work / "rows.parquet"
+    # Row groups small enough for every core to read its share (Spark splits by row group).
+    cores = spark.sparkContext.defaultParallelism
+    pq.write_table(table, target, row_group_size=max(1, -(-len(X) // (4 * cores))))
+    schema = ", ".join(f"{n} DOUBLE" for n in names)  # given: no job to read the footer
+    return spark.read.schema(schema).parquet(str(target))
+
+
+def _double(value: float) -> str:
+    """A float64 as an exact Spark SQL DOUBLE literal (``repr`` reads back to the same bits)."""
+    return f"{float(value)!r}D"
+
+
+def nearest(rows: DataFrame, centers: np.ndarray) -> DataFrame:
+    """``rows`` (``weighted_rows``) with ``label``: the index of the nearest centre (squared
+    Euclidean distance; ties to the lowest index, as ``kmeans.assign``). Written as SQL text:
+    building column objects would cost a round trip to the JVM per expression node."""
+    k, d = centers.shape
+    distances = [" + ".join(f"(x{i} - {_double(c)}) * (x{i} - {_double(c)})"
+                            for i, c in enumerate(center)) for center in centers]
+    least = f"least({', '.join(f'd{j}' for j in range(k))})"
+    label = " ".join(f"WHEN d{j} = {least} THEN {j}" for j in range(k - 1))
+    columns = ["w", *[f"x{i}" for i in range(d)]]
+    return (rows.selectExpr(*columns, *[f"{e} AS d{j}" for j, e in enumerate(distances)])
+            .selectExpr(*columns, f"CASE {label} ELSE {k - 1} END AS label"))
+
+
+def lloyd_pass(rows: DataFrame, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One Lloyd pass over ``weighted_rows`` as one Spark job: each row's nearest centre, then
+    per centre the weighted sum of its rows and their weight. Returns (sums (k, d), weights
+    (k,)); a centre no row is nearest to has zero weight."""
+    k, d = centers.shape
+    result = nearest(rows, centers).groupBy("label").agg(
+        F.expr("sum(w) AS w"), *[F.expr(f"sum(w * x{i}) AS s{i}") for i in range(d)]).collect()
+    totals, weights = np.zeros((k, d)), np.zeros(k)
+    for row in result:
+        totals[row["label"]] = [row[f"s{i}"] for i in range(d)]
+        weights[row["label"]] = row["w"]
+    return totals, weights
 
 
 def vector_to_array(column: str) -> Any:

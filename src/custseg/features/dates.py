@@ -20,16 +20,15 @@ format without a time reads the date before the first space, so ``%d/%m/%Y`` als
 
 The decision costs one grouped scan of the column on its first 11 characters (a few thousand
 groups for ten million lines); the values are then parsed in one pass, by SQL that has a branch
-only for the shapes present (``DateReading.sql``, and ``spark_sql`` for Spark).
+only for the shapes present (``DateReading.sql``, and ``spark_sql`` for Spark). Which of the
+parsed dates are used (1970 to the as-of date) is ``date_window``'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 
@@ -39,7 +38,6 @@ from ..sql import ident as _q
 from ..sql import literal as _lit
 from .date_sql import Rule, given_format_duckdb, given_format_spark, rules_duckdb, rules_spark
 
-EARLIEST = dt.date(1970, 1, 1)
 EXCEL_FIRST, EXCEL_LAST = 25569, 73051          # 1970-01-01 .. 2099-12-31
 ORDERS = ("day-first", "month-first", "year-first", "iso", "excel-serial", "native", "given")
 NATIVE_TYPES = ("DATE", "TIMESTAMP")
@@ -84,7 +82,7 @@ class DateReading:
 
     def text_sql(self, column_sql: str) -> str:
         """The column as the text the reading expects (native columns stay as they are)."""
-        return column_sql if self.native else f"trim(CAST({column_sql} AS VARCHAR))"
+        return column_sql if self.native else trimmed_sql(f"CAST({column_sql} AS VARCHAR)")
 
     def missing_sql(self, text: str) -> str:
         """True where the value is missing (empty, NA, null, ...): no date, not a bad date."""
@@ -102,17 +100,27 @@ class DateReading:
         return f"{self.order} ({', '.join(self.formats)})" if self.formats else self.order
 
 
+def trimmed_sql(text: str) -> str:
+    """DuckDB: ``trim(text)``, trimming only text with a space at either end (most dates have
+    none; trimming every one of ten million cost twice as much as reading the column)."""
+    return (f"(CASE WHEN prefix({text}, ' ') OR suffix({text}, ' ') THEN trim({text}) "
+            f"ELSE {text} END)")
+
+
 def is_native(kind: str) -> bool:
     return kind.split("(")[0].split(" ")[0].startswith(NATIVE_TYPES)
 
 
 def read_dates(con: duckdb.DuckDBPyConnection, column: str, kind: str,
                date_format: str | None = None, *, european: bool = False,
-               header_line: int = 1, relation: str = "raw") -> DateReading:
+               header_line: int = 1, relation: str = "raw",
+               heads: str | None = None) -> DateReading:
     """Decide how the column ``column`` of ``relation`` is read (see the module docstring).
 
     ``kind`` is its DuckDB type; ``european`` says the file is likely day-first (decimal comma);
     ``header_line`` is the file line of the header, so data row n is line ``header_line + n``.
+    ``heads`` names a table of the column's heads already counted (``head``: the trimmed text's
+    first ``HEAD`` characters, ``n``: its lines), made by a scan that checked other columns too.
     Raises DataError for values that match no shape, naming their lines.
     """
     if is_native(kind):
@@ -120,12 +128,14 @@ def read_dates(con: duckdb.DuckDBPyConnection, column: str, kind: str,
     if date_format is not None:
         _check_format(con, date_format)
         return DateReading("given", (date_format,), given=date_format)
-    text = f"trim(CAST({_q(column)} AS VARCHAR))"
-    heads = f"""
+    text = trimmed_sql(f"CAST({_q(column)} AS VARCHAR)")
+    counted = (f"(SELECT head, n FROM {heads})" if heads else
+               f"(SELECT left({text}, {HEAD}) AS head, count(*) AS n FROM {relation} GROUP BY 1)")
+    shapes = f"""
         SELECT head, n, {_layout_sql('head')} AS layout,
                regexp_extract(head, '^([0-9]{{1,2}})([-/.,])([0-9]{{1,2}})([-/.,])([0-9]+)(,?)',
                               ['a', 's', 'b', 's2', 'y', 'c']) AS f
-        FROM (SELECT left({text}, {HEAD}) AS head, count(*) AS n FROM {relation} GROUP BY 1)"""
+        FROM {counted}"""
     rows = con.execute(f"""
         SELECT CASE WHEN layout = 'numeric' AND f.s <> f.s2 THEN 'other' ELSE layout END AS kind,
                CASE WHEN layout = 'numeric' THEN f.s ELSE '' END AS sep,
@@ -139,7 +149,7 @@ def read_dates(con: duckdb.DuckDBPyConnection, column: str, kind: str,
                coalesce(sum(n) FILTER (WHERE TRY_CAST(left(head, 5) AS INT)
                                        BETWEEN {EXCEL_FIRST} AND {EXCEL_LAST}), 0) AS serial,
                min(head) AS example
-        FROM ({heads}) GROUP BY ALL ORDER BY lines DESC, kind, sep, year_digits, comma
+        FROM ({shapes}) GROUP BY ALL ORDER BY lines DESC, kind, sep, year_digits, comma
         """).fetchall()
     groups = [_Group(*row) for row in rows]
     present = [g for g in groups if g.kind != "missing"]
@@ -335,58 +345,4 @@ def _check_format(con: duckdb.DuckDBPyConnection, fmt: str) -> None:
                         "--date-format '%d/%m/%Y'") from None
 
 
-def window_counts_sql(day: str, limit: dt.date) -> tuple[str, str]:
-    """SQL conditions on a parsed DATE: before 1970, and after ``limit`` (as-of or today)."""
-    return (f"({day} < DATE '{EARLIEST}')", f"({day} > DATE '{limit}')")
-
-
-def plausible_sql(day: str, limit: dt.date) -> str:
-    """``day`` when within 1970-01-01 .. ``limit``, else NULL (left out and counted)."""
-    return f"CASE WHEN {day} BETWEEN DATE '{EARLIEST}' AND DATE '{limit}' THEN {day} END"
-
-
-def window_counts(early: int, late: int, given_as_of: dt.date | None) -> dict[str, int]:
-    """The quality counts of dates outside the window: after the as-of date if one was given,
-    else after today ("in the future")."""
-    return {"lines_before_1970": int(early),
-            "lines_after_as_of": int(late) if given_as_of else 0,
-            "lines_in_future": 0 if given_as_of else int(late)}
-
-
-def window_note(counts: Mapping[str, Any], limit: dt.date) -> str | None:
-    """A note for the user when dates before 1970 or in the future were left out."""
-    parts = []
-    if counts.get("lines_before_1970"):
-        parts.append(f"{counts['lines_before_1970']:,} line(s) dated before 1970-01-01")
-    if counts.get("lines_in_future"):
-        parts.append(f"{counts['lines_in_future']:,} line(s) dated after today ({limit})")
-    if not parts:
-        return None
-    later = "; pass --as-of to use dates after today" if counts.get("lines_in_future") else ""
-    return (" and ".join(parts) + " were left out as implausible (a wrong date column or "
-            f"format?){later}")
-
-
-def date_notes(reading: DateReading, counts: Mapping[str, Any], limit: dt.date) -> list[str]:
-    """What to tell the user about the dates: the ambiguity warning, lines left out."""
-    notes = [reading.warning] if reading.warning else []
-    window = window_note(counts, limit)
-    return notes + ([window] if window else [])
-
-
-def no_dates_error(column: str, counts: Mapping[str, Any]) -> DataError:
-    """No line has a usable date: say why (all missing, or all outside the window)."""
-    parts = [f"{counts.get(k, 0):,} {label}" for k, label in (
-        ("lines_without_date", "empty or missing"), ("lines_before_1970", "before 1970"),
-        ("lines_in_future", "in the future"), ("lines_after_as_of", "after the as-of date"))
-        if counts.get(k)]
-    why = ", ".join(parts) if parts else "none could be read"
-    return DataError(f"column '{column}' has no usable purchase dates ({why}); name the date "
-                     "column with --date-col, or give --as-of / --date-format")
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-__all__ = ["DateReading", "Rule", "bad_dates_error", "date_notes", "read_dates"]
+__all__ = ["DateReading", "Rule", "bad_dates_error", "read_dates"]

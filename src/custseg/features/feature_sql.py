@@ -1,5 +1,8 @@
 """The per-customer feature definitions, as SQL shared by every engine (DuckDB and Spark).
 
+``customer_sql`` makes the per-customer aggregates (DuckDB in its one pass over the lines, Spark
+over its view ``lines``); ``final_sql`` turns them into the features.
+
 Input: a view ``lines`` with one row per purchase line and the columns
 ``customer`` (text), ``day`` (date), ``order_key`` (text: the order id, or the day when there is
 no order column), ``product`` (text or NULL), ``quantity`` (decimal or NULL), ``amount`` (decimal
@@ -61,24 +64,54 @@ def feature_names(money: bool, product: bool, returns: bool) -> list[str]:
     return names
 
 
-def features_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quantity: bool,
-                 returns: bool) -> str:
-    """One SELECT producing a row per customer; ``as_of`` is a SQL date expression."""
+def customer_sql(lines: str, money: bool, product: bool, quantity: bool,
+                 order_key: str) -> str:
+    """One row per customer holding the aggregates that ``final_sql`` reads, from ``lines``: a
+    relation with the columns of the view ``lines`` (module docstring), where ``order_key`` is
+    the SQL for a line's order (the order id, or its day without one).
+
+    The distinct orders and products are counted as distinct (customer, value) pairs, each
+    grouping its own, and joined: DuckDB fills the three groupings side by side from one read
+    of a common table expression; Spark runs them as three aggregations instead of expanding
+    every line once per distinct count (count(DISTINCT ...) in the grouping by customer was
+    slower in both: 159 s against 103 s in Spark on 11M lines). Only the aggregates the flags
+    need are made. ``FILTER (WHERE ...)`` and ``USING`` are spelled alike by both engines.
+    """
+    out = ["max(day) FILTER (WHERE NOT is_return) AS last_buy", "max(day) AS last_any",
+           "min(day) FILTER (WHERE NOT is_return) AS first_buy", "min(day) AS first_any"]
+    if money:
+        # Net spend is gross spend less returns, exactly (DECIMAL): one sum fewer per line.
+        out += ["sum(amount) FILTER (WHERE NOT is_return) AS gross_amount",
+                "sum(-amount) FILTER (WHERE is_return) AS returned_amount"]
+    if quantity:
+        out.append("sum(quantity) AS net_quantity")
+    if not (money and quantity):  # total_items, or return_share without money
+        out += ["count(*) FILTER (WHERE NOT is_return) AS purchase_lines",
+                "count(*) FILTER (WHERE is_return) AS return_lines"]
+    joins = [f"""
+        LEFT JOIN (SELECT customer, count(*) AS frequency
+                   FROM (SELECT DISTINCT customer, {order_key} FROM {lines} WHERE NOT is_return)
+                   GROUP BY customer) orders USING (customer)"""]
+    select = ["per_customer.*", "coalesce(frequency, 0) AS frequency"]
+    if money:
+        select.append("coalesce(gross_amount, 0) - coalesce(returned_amount, 0) AS net_amount")
+    if product:
+        joins.append(f"""
+        LEFT JOIN (SELECT customer, count(*) AS distinct_products
+                   FROM (SELECT DISTINCT customer, product FROM {lines}
+                         WHERE NOT is_return AND product IS NOT NULL)
+                   GROUP BY customer) products USING (customer)""")
+        select.append("coalesce(distinct_products, 0) AS distinct_products")
+    return (f"SELECT {', '.join(select)}\n"
+            f"        FROM (SELECT customer, {', '.join(out)} FROM {lines} GROUP BY customer) "
+            f"per_customer{''.join(joins)}")
+
+
+def final_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quantity: bool,
+              returns: bool, source: str, ordered: bool = True) -> str:
+    """The features of each customer from ``source``, a relation with one row per customer
+    holding the aggregates of ``customer_sql``; ``ordered``: by customer."""
     d = dialect
-    buy = "NOT is_return"
-    per_customer = f"""
-        SELECT customer,
-          max(CASE WHEN {buy} THEN day END) AS last_buy, max(day) AS last_any,
-          min(CASE WHEN {buy} THEN day END) AS first_buy, min(day) AS first_any,
-          count(DISTINCT CASE WHEN {buy} THEN order_key END) AS frequency,
-          sum(amount) AS net_amount,
-          sum(CASE WHEN {buy} THEN amount END) AS gross_amount,
-          sum(CASE WHEN is_return THEN -amount END) AS returned_amount,
-          count(DISTINCT CASE WHEN {buy} THEN product END) AS distinct_products,
-          sum(quantity) AS net_quantity,
-          sum(CASE WHEN {buy} THEN 1 ELSE 0 END) AS purchase_lines,
-          sum(CASE WHEN is_return THEN 1 ELSE 0 END) AS return_lines
-        FROM lines GROUP BY customer"""
     last = "coalesce(last_buy, last_any)"
     first = "coalesce(first_buy, first_any)"
     tenure = d.days_between(first, as_of)
@@ -115,4 +148,4 @@ def features_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, qu
                            f"{d.as_double('return_lines')} / purchase_lines ELSE 0 END "
                            "AS return_share")
     select = ",\n          ".join(columns)
-    return f"SELECT {select}\nFROM ({per_customer}) per_customer\nORDER BY customer"
+    return f"SELECT {select}\nFROM {source}" + ("\nORDER BY customer" if ordered else "")

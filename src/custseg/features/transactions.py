@@ -1,9 +1,18 @@
 """Purchase history -> one row of features per customer, in DuckDB.
 
 DuckDB reads CSV or Parquet straight from disk and aggregates out of core, so memory stays bounded
-by the number of customers, not lines. Values are parsed here with checks that report the column,
-a few offending values and their line numbers; money is exact DECIMAL so sums do not depend on
-row order. Nothing is dropped silently: every excluded or unusual line is counted in ``quality``.
+by the number of customers, not lines. Values are parsed with checks that report the column,
+a few offending values and their line numbers (``line_checks``); money is exact DECIMAL so sums
+do not depend on row order. Nothing is dropped silently: every excluded or unusual line is counted
+in ``quality``.
+
+The lines are read twice, and never kept: one scan of the columns read from text decides how
+dates are written, checks numbers and ids and makes a text file's own checks (``prescan``; no
+scan at all for Parquet's typed columns), then one pass parses every line into all the
+groupings at once (``line_sql``): the customers' aggregates, their distinct orders and products,
+and the quality counts (table ``per_customer``). The product tables read the lines again later,
+through the view ``lines``. DuckDB works within ``MEMORY_LIMIT_MB`` (``duck_session``), spilling
+beyond it.
 """
 
 from __future__ import annotations
@@ -18,26 +27,17 @@ import pandas as pd
 
 from ..dialect import Dialect, ReadOptions
 from ..errors import DataError
-from ..missing import is_missing_sql
-from ..numbers import detect_decimal, is_plain_sql, number_sql
+from ..first_scan import Reread, finish_scan, scanning, settle
+from ..numbers import detect_decimal
 from ..sources import Source, open_source
-from ..sql import ident as _q
 from ..sql import literal as _lit
 from .columns import ColumnMap, map_columns
-from .customers import is_number_type
-from .dates import (
-    bad_dates_error,
-    date_notes,
-    no_dates_error,
-    plausible_sql,
-    read_dates,
-    today,
-    window_counts,
-    window_counts_sql,
-)
-from .feature_sql import DUCKDB, feature_names, features_sql
-
-MONEY = "DECIMAL(18,6)"
+from .date_window import date_notes, no_dates_error, today, window_counts
+from .dates import bad_dates_error, read_dates
+from .duck_session import connect, execute_bounded
+from .feature_sql import DUCKDB, customer_sql, feature_names, final_sql
+from .line_checks import Checks, check_numbers, customer_key, prescan
+from .line_sql import QUALITY_COUNTS, lines_sql, quality_sql
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class HistoryFeatures:
     quality: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     dialect: Dialect = field(default_factory=lambda: Dialect("csv"))
-    # The DuckDB session holding the parsed lines (view ``lines``), for product analyses.
+    # The DuckDB session whose view ``lines`` reads the purchase lines, for product analyses.
     connection: duckdb.DuckDBPyConnection | None = None
 
     @property
@@ -72,8 +72,6 @@ class HistoryFeatures:
         self.close()
 
 
-
-
 def _history_dialect(con: duckdb.DuckDBPyConnection, opened: Source, columns: ColumnMap,
                      options: ReadOptions) -> Dialect:
     """The file's dialect with its decimal separator, decided from the money columns."""
@@ -88,58 +86,6 @@ def _history_dialect(con: duckdb.DuckDBPyConnection, opened: Source, columns: Co
                    guessed=opened.dialect.guessed + ("decimal comma",))
 
 
-def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str,
-               header_line: int = 1) -> str:
-    """'value' (line n) for the first three offending lines; ``bad`` tests the column ``v``;
-    ``header_line`` is the header's line in the file (title lines above it count)."""
-    rows = con.execute(f"""
-        SELECT line, v FROM (SELECT row_number() OVER () + {header_line} AS line,
-                                    CAST({_q(column)} AS VARCHAR) AS v FROM raw)
-        WHERE {bad} ORDER BY line LIMIT 3""").fetchall()
-    return ", ".join(f"{v!r} (line {line})" for line, v in rows)
-
-
-def _number(column: str | None, types: dict[str, str], decimal: str) -> str:
-    if column is None:
-        return "NULL"
-    if is_number_type(types[column]):
-        return f"CAST({_q(column)} AS {MONEY})"
-    return f"TRY_CAST({number_sql(f'CAST({_q(column)} AS VARCHAR)', decimal)} AS {MONEY})"
-
-
-def check_numbers(con: duckdb.DuckDBPyConnection, columns: ColumnMap,
-                   types: dict[str, str], decimal: str, header_line: int = 1) -> dict[str, int]:
-    """Refuse number columns with text that is not a number; count money written as text."""
-    converted: dict[str, int] = {}
-    for column in (columns.quantity, columns.price, columns.amount):
-        if column is None or is_number_type(types[column]):
-            continue
-        value = f"TRY_CAST({number_sql('v', decimal)} AS {MONEY})"
-        bad = f"NOT {is_missing_sql('v')} AND {value} IS NULL"
-        count = con.execute(f"""
-            SELECT count(*) FILTER (WHERE {bad}),
-                   count(*) FILTER (WHERE {value} IS NOT NULL AND NOT {is_plain_sql('v', decimal)})
-            FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v FROM raw)""").fetchone()
-        assert count is not None
-        if count[0]:
-            raise DataError(
-                f"column '{column}' should hold numbers but {count[0]} line(s) do not: "
-                f"{_offenders(con, column, bad, header_line)}; fix those cells or map another "
-                "column"
-            )
-        if count[1]:
-            converted[column] = int(count[1])
-    return converted
-
-
-def _text_or_null(column: str | None) -> str:
-    """A text column trimmed, with missing tokens (NA, null, -...) as NULL."""
-    if column is None:
-        return "NULL"
-    text = f"CAST({_q(column)} AS VARCHAR)"
-    return f"CASE WHEN {is_missing_sql(text)} THEN NULL ELSE trim({text}) END"
-
-
 def customer_features(
     source: str | os.PathLike[str] | pd.DataFrame, given: dict[str, str | None] | None = None,
     as_of: str | dt.date | None = None, date_format: str | None = None,
@@ -150,7 +96,7 @@ def customer_features(
     ``given`` maps roles to column names (the CLI flags); with ``missing_ok`` a given name the
     file lacks falls back to detection (scoring a file laid out differently from training).
     """
-    con = duckdb.connect()
+    con = connect()
     try:
         return _features(con, source, given, as_of, date_format, missing_ok,
                          options or ReadOptions(encoding=encoding))
@@ -163,120 +109,102 @@ def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | p
               given: dict[str, str | None] | None, as_of: str | dt.date | None,
               date_format: str | None, missing_ok: bool, options: ReadOptions
               ) -> HistoryFeatures:
-    opened = open_source(con, source, options)
-    label, types = opened.label, opened.types
-    total = con.execute("SELECT count(*) FROM raw").fetchone()[0]  # type: ignore[index]
-    if total == 0:
-        raise DataError(f"'{label}' has a header but no purchase lines; export it again with data")
-    given = dict(given or {})
-    if missing_ok:
-        given = {role: name for role, name in given.items() if name in types}
-    columns = map_columns(list(types), given)
-    dialect = _history_dialect(con, opened, columns, options)
+    # A text file's own first scan (``first_scan``) is left to ``prescan``: one read less.
+    opened = open_source(con, source, options, scan=False)
+    while True:
+        try:
+            with scanning(con, opened.pending):
+                columns, dialect, checks = _first_reads(con, opened, given, missing_ok, options,
+                                                        date_format)
+            break
+        except Reread:
+            continue
+    types = opened.types
+    total = opened.rows if opened.rows is not None else checks.lines
+    if total is None:
+        total = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
     # Dates: one decision for the whole column (dates.py); a semicolon file or decimal commas
     # make day-first the default when no date proves the order.
     dates = read_dates(con, columns.date, types[columns.date], date_format,
                        european=dialect.decimal == "," or dialect.delimiter == ";",
-                       header_line=dialect.header_row)
-    converted = check_numbers(con, columns, types, dialect.decimal, dialect.header_row)
-    order, product = _text_or_null(columns.order), _text_or_null(columns.product)
-    quantity = _number(columns.quantity, types, dialect.decimal)
-    price = _number(columns.price, types, dialect.decimal)
-    if columns.amount:
-        amount = _number(columns.amount, types, dialect.decimal)
-    elif columns.quantity and columns.price:
-        amount = f"CAST({quantity} * {price} AS DECIMAL(38,6))"
-    else:
-        amount = "NULL"
-    date_text = dates.text_sql(_q(columns.date))
+                       header_line=dialect.header_row, heads=checks.heads)
+    converted = check_numbers(con, columns, types, dialect.decimal, dialect.header_row,
+                              checks.numbers)
+    customer, ids_trimmed = customer_key(con, columns.customer, types[columns.customer],
+                                         checks.ids)
+    if checks.heads:
+        con.execute(f"DROP TABLE {checks.heads}")
     given_as_of = parse_as_of(as_of)
     # Dates before 1970 or after the as-of date (after today when none is given) are left out
     # (``day`` NULL) and counted; they never set the default as-of date.
     limit = given_as_of or today()
-    early, late = window_counts_sql("_d", limit)
-    # Derived columns get _-prefixed names first: DuckDB names are case-insensitive, so an
-    # alias "quantity" would clash with a raw "Quantity". Parsed once into a table: a view
-    # re-parsed by each later query measured slower on ten million lines.
-    no_quantity_returns = "false" if columns.quantity else "coalesce(_amount < 0, false)"
-    customer_sql, ids_trimmed = customer_key(con, columns.customer, types[columns.customer])
-    every_column = ", ".join(_q(c) for c in types)
-    con.execute(f"""
-        CREATE TEMP TABLE parsed AS
-        SELECT _customer AS customer,
-               {plausible_sql("_d", limit)} AS day, _order AS order_raw, _product AS product,
-               _quantity AS quantity, _price AS price, _amount AS amount,
-               (coalesce(regexp_matches(_order, '^C[0-9]+$'), false)
-                OR coalesce(_quantity < 0, false) OR {no_quantity_returns}) AS is_return,
-               _date_missing AS date_missing, NOT _date_missing AND _d IS NULL AS date_bad,
-               coalesce({early}, false) AS date_early, coalesce({late}, false) AS date_late,
-               _row_hash
-        FROM (SELECT *, {dates.parse("_dv")} AS _d,
-                     {dates.missing_sql("_dv")} AS _date_missing FROM (
-              SELECT {customer_sql} AS _customer,
-                     {date_text} AS _dv, {order} AS _order, {product} AS _product,
-                     {quantity} AS _quantity, {price} AS _price, {amount} AS _amount,
-                     hash({every_column}) AS _row_hash
-              FROM raw))""")
+    lines = lines_sql(columns, types, dialect.decimal, dates, customer, limit)
+    # One read of the lines feeds every grouping at once (a common table expression DuckDB
+    # streams to each of its readers): the customers' aggregates over the lines the features
+    # use, and the quality counts over every line, stored as one more row (``quality``).
     used = "customer IS NOT NULL AND day IS NOT NULL"
-    # One pass for every check and count. Exact duplicates are counted by a 64-bit hash of all
-    # columns (twice as fast as DISTINCT * on ten million lines; a collision, odds ~1e-6 at that
-    # size, could only undercount by one).
-    scan = con.execute(f"""
-        SELECT count(*) FILTER (WHERE date_bad), count(*) FILTER (WHERE customer IS NOT NULL),
-               min(day), max(day),
-               count(*) FILTER (WHERE customer IS NULL), count(*) FILTER (WHERE date_missing),
-               count(*) FILTER (WHERE date_early),
-               count(*) FILTER (WHERE is_return),
-               coalesce(sum(-amount) FILTER (WHERE is_return), 0),
-               count(*) FILTER (WHERE price <= 0),
-               count(DISTINCT _row_hash),
-               count(*) FILTER (WHERE {used}), count(*) FILTER (WHERE {used} AND is_return),
-               count(*) FILTER (WHERE date_late)
-        FROM parsed""").fetchone()
-    assert scan is not None
-    if scan[0]:
+    # A purchase line without an order id is its day's order (as ``order_key`` in ``lines``).
+    order_key = "coalesce(order_raw, CAST(day AS VARCHAR))" if columns.order else "day"
+    per_customer = customer_sql(f"(SELECT * FROM parsed WHERE {used})", columns.has_money,
+                                columns.product is not None, columns.quantity is not None,
+                                order_key)
+    execute_bounded(con, f"""CREATE TEMP TABLE per_customer AS
+        WITH parsed AS ({lines})
+        SELECT false AS quality, * FROM ({per_customer})
+        UNION ALL BY NAME
+        SELECT true AS quality, {quality_sql(columns, limit)} FROM parsed""")
+    row = con.execute("SELECT counts, first_any, last_any, returned_amount FROM per_customer "
+                      "WHERE quality").fetchone()
+    assert row is not None
+    n = dict(zip(QUALITY_COUNTS, (int(v) for v in row[0]), strict=True))
+    first_day, last_day, returned = row[1], row[2], row[3]
+    if n["date_bad"]:
         raise bad_dates_error(con, columns.date, dates, dialect.header_row)
-    require_customers(int(scan[1]), total, columns)
-    window = window_counts(scan[6], scan[13], given_as_of)
-    if scan[3] is None and not (given_as_of and scan[13]):
-        raise no_dates_error(columns.date, {"lines_without_date": int(scan[5]), **window})
-    as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
+    require_customers(n["lines"] - n["no_customer"], total, columns)
+    window = window_counts(n["date_early"], n["date_late"], given_as_of)
+    if last_day is None and not (given_as_of and n["date_late"]):
+        raise no_dates_error(columns.date, {"lines_without_date": n["date_missing"], **window})
+    as_of_day = given_as_of or last_day + dt.timedelta(days=1)
     counts = {
-        "first_day": str(scan[2]), "last_day": str(scan[3]),
-        "lines_without_customer": int(scan[4]), "lines_without_date": int(scan[5]),
+        "first_day": str(first_day), "last_day": str(last_day),
+        "lines_without_customer": n["no_customer"], "lines_without_date": n["date_missing"],
         **window, "date_order": dates.order, "date_formats": list(dates.formats),
-        "return_lines": int(scan[7]),
-        "returned_amount": float(scan[8]), "zero_or_negative_price_lines": int(scan[9]),
-        "exact_duplicate_lines": total - int(scan[10]),
-        "lines_used": int(scan[11]), "returns_used": int(scan[12]),
+        "return_lines": n["returns"],
+        "returned_amount": float(returned if returned is not None else 0),
+        "zero_or_negative_price_lines": n["bad_price"],
+        "exact_duplicate_lines": total - n["distinct"],
+        "lines_used": n["used"], "returns_used": n["returns_used"],
         "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
     }
-    return _aggregate(con, columns, total, as_of_day, counts, dialect,
+    return _aggregate(con, columns, total, as_of_day, counts, dialect, lines,
                       [*opened.notes, *date_notes(dates, counts, limit)])
 
 
-def customer_key(con: duckdb.DuckDBPyConnection, column: str, kind: str) -> tuple[str, int]:
-    """SQL for the customer id, exactly as written, and how many ids had spaces around them.
-
-    Ids are text: 0012346 and 12346 are two customers. Where every id is a plain whole number
-    without leading zeros, grouping runs on BIGINT (a third faster), which writes back the same
-    text. Missing tokens (NA, null, -...) are no customer.
-    """
-    base = kind.split("(")[0]
-    if base in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                "UINTEGER"):
-        return f"CAST({_q(column)} AS BIGINT)", 0
-    text = f"CAST({_q(column)} AS VARCHAR)"
-    row = con.execute(f"""
-        SELECT count(*) FILTER (WHERE NOT {is_missing_sql(text)}
-                                AND NOT regexp_full_match(trim({text}), '-?[1-9][0-9]{{0,17}}|0')),
-               count(*) FILTER (WHERE {text} <> trim({text}) AND NOT {is_missing_sql(text)})
-        FROM raw""").fetchone()
-    assert row is not None
-    if base == "VARCHAR" and row[0] == 0:
-        return (f"CASE WHEN {is_missing_sql(text)} THEN NULL "
-                f"ELSE CAST(trim({text}) AS BIGINT) END"), int(row[1])
-    return _text_or_null(column), int(row[1])
+def _first_reads(con: duckdb.DuckDBPyConnection, opened: Source,
+                 given: dict[str, str | None] | None, missing_ok: bool, options: ReadOptions,
+                 date_format: str | None) -> tuple[ColumnMap, Dialect, Checks]:
+    """The columns' roles, the dialect and ``prescan``, which also makes the first scan of a
+    text file; when something is wrong before that, the file's own problems are said first."""
+    types = opened.types
+    try:
+        if con.execute("SELECT 1 FROM raw LIMIT 1").fetchone() is None:
+            raise DataError(f"'{opened.label}' has a header but no purchase lines; export it "
+                            "again with data")
+        given = dict(given or {})
+        if missing_ok:
+            given = {role: name for role, name in given.items() if name in types}
+        columns = map_columns(list(types), given)
+    except DataError:
+        settle(con, opened.pending)
+        raise
+    dialect = _history_dialect(con, opened, columns, options)
+    checks = prescan(con, columns, types, dialect.decimal, date_format, opened.pending)
+    if opened.pending is not None:
+        if checks.lines is None:  # nothing to check: the file's scan on its own
+            settle(con, opened.pending)
+        else:
+            finish_scan(con, opened.pending, checks.extra_lines)
+    return columns, dialect, checks
 
 
 def require_customers(lines_with_customer: int, total: int, columns: ColumnMap) -> None:
@@ -303,19 +231,25 @@ def parse_as_of(as_of: str | dt.date | None) -> dt.date | None:
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
-               as_of: dt.date, counts: dict[str, Any], dialect: Dialect,
+               as_of: dt.date, counts: dict[str, Any], dialect: Dialect, lines: str,
                notes: list[str]) -> HistoryFeatures:
     as_of_sql = f"DATE {_lit(as_of.isoformat())}"
+    # The lines themselves are not kept: the view reads them again for the product tables.
     con.execute(f"""CREATE TEMP VIEW lines AS
         SELECT customer, day, coalesce(order_raw, CAST(day AS VARCHAR)) AS order_key, product,
                quantity, amount, is_return
-        FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL AND day <= {as_of_sql}""")
+        FROM ({lines}) WHERE customer IS NOT NULL AND day IS NOT NULL AND day <= {as_of_sql}""")
     require_lines(counts["lines_used"], as_of)
     returns_used = counts.pop("returns_used")
     money = columns.has_money
-    sql = features_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
-                       quantity=columns.quantity is not None, returns=returns_used > 0)
+    # Every line dated on or before the as-of date is in (later ones have no day).
+    customers = "(SELECT * FROM per_customer WHERE NOT quality) per_customer"
+    # Unordered: finish_features sorts the customers (as for every engine).
+    sql = final_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
+                    quantity=columns.quantity is not None, returns=returns_used > 0,
+                    source=customers, ordered=False)
     frame = con.execute(sql).df()
+    con.execute("DROP TABLE per_customer")
     return finish_features(frame, columns, as_of, total, counts, returns_used > 0, dialect,
                            notes, connection=con)
 
@@ -358,4 +292,3 @@ def finish_features(frame: pd.DataFrame, columns: ColumnMap, as_of: dt.date, tot
         quality["engine"] = engine
     return HistoryFeatures(frame, columns, as_of, names, quality, [*reading_notes, *notes],
                            dialect, connection)
-
