@@ -91,3 +91,14 @@ def test_app_without_extra_names_it(cli, monkeypatch):
     assert result.code == 2
     assert "custseg app needs the optional 'app' extra; install it with pip install " \
            "'custseg[app]'" in result.err
+
+
+@pytest.mark.parametrize("limit", ["abc", "0", "-5", "1.5"])
+def test_a_bad_upload_limit_is_refused_before_the_server_starts(cli, monkeypatch, limit):
+    pytest.importorskip("streamlit")
+    monkeypatch.setenv("CUSTSEG_APP_MAX_MB", limit)
+    result = cli("app", "--port", "1")
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        f"custseg: error: CUSTSEG_APP_MAX_MB must be a whole number of megabytes, got "
+        f"{limit!r}; unset it for the default (200 MB)"]

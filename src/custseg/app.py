@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,6 @@ from custseg.report import charts, profile_image, projection
 from custseg.schema import choose_roles, normalise_columns, resolve_name
 from custseg.targeting import with_groups
 
-# The documented upload limit (override with CUSTSEG_APP_MAX_MB). Streamlit's own cap is set
-# higher by `custseg app`, so files just over this limit get this page's message and the fix.
-MAX_UPLOAD_MB = int(os.environ.get("CUSTSEG_APP_MAX_MB", "200"))
 SCATTER_POINTS = 5_000
 UPLOADS = Path(tempfile.gettempdir()) / "custseg-app"
 _SHOWN_AS: dict[str, str] = {}  # saved upload path -> the name the analyst uploaded
@@ -76,16 +72,15 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
                       horizontal=True, key="source")
     path: str | None = None
     if source == "Upload a file":
+        # The size limit is Streamlit's (set by `custseg app`): the widget states it and
+        # refuses larger files itself.
         upload = st.file_uploader(
-            f"CSV, TSV, Parquet, Excel or JSON lines, up to {MAX_UPLOAD_MB} MB",
-            type=["csv", "tsv", "parquet", "xlsx", "jsonl"], key="upload")
+            "CSV, TSV, Parquet, Excel or JSON lines",
+            type=["csv", "tsv", "parquet", "xlsx", "jsonl"], key="upload",
+            help="Files over the limit: run `custseg segment` on the command line; it reads "
+                 "files of any size.")
         if upload is None:
             st.info("Upload a customer table or a purchase history to start.")
-            return None
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(f"The file is {upload.size / 2**20:,.0f} MB; the app takes up to "
-                     f"{MAX_UPLOAD_MB} MB. Use the command line (custseg segment) for larger "
-                     "files.")
             return None
         path = str(_save_upload(upload.name, upload.getvalue()))
         _SHOWN_AS[path] = upload.name

@@ -120,8 +120,9 @@ def test_upload_pick_k_download_and_recover(page, tmp_path):
     big = tmp_path / "big.csv"
     custseg.datasets.synthetic.synthetic_customers(40_000)[0].to_csv(big, index=False)
     page.locator('input[type="file"]').set_input_files(str(big))
-    page.locator('[data-testid="stAlert"]').filter(
-        has_text="the app takes up to 1 MB. Use the command line").wait_for()
+    # Streamlit's upload widget refuses it, with the limit it states (one limit, one place).
+    page.get_by_text("File must be 1.0MB or smaller.").wait_for()
+    assert "Limit 1MB per file" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "6-too-large.png"))
 
     page.locator('input[type="file"]').set_input_files(str(custseg.sample_path()))

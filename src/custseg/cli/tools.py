@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import MissingExtraError, param_error
+from ..errors import ConfigError, MissingExtraError, param_error
 from .options import Seed, app, stderr
 
 
@@ -46,6 +46,9 @@ def generate(
                  f"in {truth}", soft_wrap=True)
 
 
+APP_UPLOAD_MB = 200  # the app's upload limit unless CUSTSEG_APP_MAX_MB says otherwise
+
+
 @app.command("app")
 def web_app(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
@@ -53,15 +56,26 @@ def web_app(
 ) -> None:
     """Start the web app (Streamlit, extra [app]) on loopback."""
     import importlib.util
-    import subprocess
+    import os
 
     if importlib.util.find_spec("streamlit") is None:
         raise MissingExtraError("custseg app", "app")
     spec = importlib.util.find_spec("custseg.app")
     assert spec is not None and spec.origin is not None
+    limit = os.environ.get("CUSTSEG_APP_MAX_MB", str(APP_UPLOAD_MB))
+    if not limit.isdigit() or int(limit) < 1:
+        raise ConfigError(f"CUSTSEG_APP_MAX_MB must be a whole number of megabytes, got "
+                          f"{limit!r}; unset it for the default ({APP_UPLOAD_MB} MB)")
     stderr.print(f"custseg app on http://{host}:{port} ; Ctrl-C stops", soft_wrap=True)
     command = [sys.executable, "-m", "streamlit", "run", spec.origin,
                "--server.address", host, "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.maxUploadSize", "1024", "--global.developmentMode", "false"]
-    raise typer.Exit(subprocess.call(command))
+               # One upload limit, enforced by Streamlit and stated by its upload widget.
+               "--server.maxUploadSize", limit, "--global.developmentMode", "false",
+               # No "Deploy" button: the app runs where the analyst started it.
+               "--client.toolbarMode", "minimal"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # This process becomes the server: a supervisor's SIGTERM (or Ctrl-C) stops Streamlit
+    # itself, and no child is left serving when `custseg app` is stopped.
+    os.execv(sys.executable, command)
