@@ -101,6 +101,8 @@ class SparkEngine:
         kind = io.file_kind(path)
         io.check_file(path)
         raw, opened, duck = self._read(path, kind)
+        if kind == "parquet":
+            raw = self._spread(raw)
         try:
             column_map = map_columns(raw.columns, dict(columns))
             return self._features(raw, opened, duck, column_map, as_of, date_format,
@@ -191,15 +193,17 @@ class SparkEngine:
             duck.close()
             raise
 
+    def _spread(self, lines: DataFrame) -> DataFrame:
+        """Purchase lines spread over every core: Spark reads a Parquet file in one task per
+        row group, so a file of a few large groups would keep all but one core idle through
+        every pass over the lines. Only for aggregates: the lines' order is lost (scoring
+        keeps the file's order and reads as it is)."""
+        cores = self.spark.sparkContext.defaultParallelism
+        return lines.repartition(cores) if lines.rdd.getNumPartitions() < cores else lines
+
     def _spark_read(self, path: Path, kind: str, opened: Source) -> DataFrame:
         if kind == "parquet":
-            lines = self.spark.read.parquet(str(path))
-            # Spark reads a Parquet file in one task per row group: a file of a few large
-            # groups would keep all but one core idle through every pass over the lines.
-            cores = self.spark.sparkContext.defaultParallelism
-            if lines.rdd.getNumPartitions() < cores:
-                lines = lines.repartition(cores)
-            return lines
+            return self.spark.read.parquet(str(path))
         if kind not in ("csv", "tsv"):
             raise DataError(f"the Spark engine reads CSV, TSV or Parquet files; convert "
                             f"'{path}' or use --engine local")
