@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import re
 from pathlib import Path
 
+import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 import custseg
+from custseg.app_detect import history_columns, history_reason
+from custseg.app_messages import in_page_terms
+from custseg.features.columns import map_columns
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -102,3 +111,183 @@ def test_a_bad_upload_limit_is_refused_before_the_server_starts(cli, monkeypatch
     assert result.err.strip().splitlines() == [
         f"custseg: error: CUSTSEG_APP_MAX_MB must be a whole number of megabytes, got "
         f"{limit!r}; unset it for the default (200 MB)"]
+
+
+# --- Purchase histories and the column mapping (issue 14) ---
+
+def _history_csv(customer_column: str = "cust_no", customers: int = 600, seed: int = 0) -> bytes:
+    """A CD-store-like history (as CDNOW): every customer first buys within 12 weeks, then
+    0 to several repeat purchases over 18 months; dates written YYYYMMDD."""
+    rng = np.random.default_rng(seed)
+    lines = rng.geometric(0.45, customers)
+    customer = np.repeat(np.arange(1, customers + 1), lines)
+    first = np.repeat(rng.integers(0, 84, customers), lines)
+    repeat = np.concatenate([[False], customer[1:] == customer[:-1]])
+    day = first + np.where(repeat, rng.integers(1, 460, len(customer)), 0)
+    units = rng.integers(1, 6, len(customer))
+    dates = pd.Timestamp("1997-01-01") + pd.to_timedelta(day, "D")
+    return pd.DataFrame({customer_column: customer, "purchase_date": dates.strftime("%Y%m%d"),
+                         "units": units, "spend": (units * rng.gamma(3, 5, len(customer))).round(2),
+                         }).to_csv(index=False).encode()
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    if at.radio(key="source").value != "Upload a file":
+        at.radio(key="source").set_value("Upload a file").run()
+    return at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "header")
+             for e in at.get(kind) if isinstance(e.value, str)]
+    return "\n".join(parts + [e.label for e in at.expander])
+
+
+def _no_dead_end(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert not re.search(r"--[a-z]", _page_text(at))
+
+
+def test_a_history_keeps_no_live_connection_and_every_control_works(app, monkeypatch):
+    """The issue's crash: a cached result held the history's DuckDB session, which renaming
+    copied (TypeError: cannot pickle 'DuckDBPyConnection'). Here the library hands the page a
+    live session, as it did then: the page must close it before caching the result."""
+    real = custseg.segment
+    sessions: list[duckdb.DuckDBPyConnection] = []
+
+    def with_live_session(*args, **kwargs):
+        result = real(*args, **kwargs)
+        sessions.append(duckdb.connect())
+        features = dataclasses.replace(result.history.features, connection=sessions[-1])
+        return dataclasses.replace(result, history=dataclasses.replace(result.history,
+                                                                       features=features))
+
+    monkeypatch.setattr(custseg, "segment", with_live_session)
+    at = _upload(app, "cd-store.csv", _history_csv(seed=14))
+    assert at.radio(key="kind").value.startswith("Purchase history")
+    names = [e.label for e in _segments(at)]
+    at.text_input[0].set_value("Our best customers").run()
+    _no_dead_end(at)
+    assert _segments(at)[0].label.startswith("Segment 0: Our best customers")
+    k = at.number_input[0].value + 1
+    at.number_input[0].set_value(k).run()
+    _no_dead_end(at)
+    assert len(_segments(at)) == k
+    at.text_input[1].set_value("Second").run()
+    at.slider(key="holdout").set_value(30).run()
+    at.selectbox(key="export_segment").set_value(at.selectbox(key="export_segment").options[1])
+    at.run()
+    _no_dead_end(at)
+    assert "Second" in _segments(at)[1].label and names
+    assert len(at.get("download_button")) == 4
+    assert sessions, "the page did not segment through custseg.segment"
+    for session in sessions:  # closed: nothing live was cached or copied
+        with pytest.raises(duckdb.ConnectionException):
+            session.execute("SELECT 1")
+
+
+def test_cust_no_history_is_recognised_mapped_and_segmented(app):
+    at = _upload(app, "cdnow.csv", _history_csv("cust_no"))
+    assert at.radio(key="kind").value.startswith("Purchase history")
+    assert "This looks like a purchase history: 'cust_no' repeats like a customer id" in \
+        at.info[0].value
+    assert [at.selectbox(key=f"map_{r}").value for r in ("customer", "date", "quantity",
+                                                          "amount", "price")] == [
+        "cust_no", "purchase_date", "units", "spend", "(none)"]
+    _no_dead_end(at)
+    assert sum(_sizes(at)) == 600  # customers, not purchase lines
+
+
+def test_an_undetected_customer_column_waits_for_the_analyst(app):
+    at = _upload(app, "shop.csv", _history_csv("shopper_ref"))
+    assert at.radio(key="kind").value.startswith("Purchase history")
+    assert at.selectbox(key="map_customer").value is None
+    assert at.warning[0].value.startswith("Pick the customer id column above: no column is "
+                                          "named like one")
+    assert "'shopper_ref' repeats like a customer id" in at.warning[0].value
+    assert len(at.header) == 1 and not _segments(at)  # nothing ran on a guess
+    _no_dead_end(at)
+    at.selectbox(key="map_customer").set_value("shopper_ref").run()
+    _no_dead_end(at)
+    assert sum(_sizes(at)) == 600
+
+    # A new upload of the same shape keeps the kind and the mapping, even with the uploader
+    # emptied in between (as a browser does when a file replaces another).
+    at.file_uploader(key="upload").set_value(None).run()
+    at = _upload(at, "shop-2.csv", _history_csv("shopper_ref", customers=500, seed=3))
+    assert at.radio(key="kind").value.startswith("Purchase history")
+    assert at.selectbox(key="map_customer").value == "shopper_ref"
+    _no_dead_end(at)
+    assert sum(_sizes(at)) == 500
+
+
+def test_a_table_whose_id_is_not_detected_waits_for_the_pick(app, mall):
+    table = mall.rename(columns={"CustomerID": "shopper_ref"})
+    table = table[[*table.columns[1:], "shopper_ref"]]  # not first: nothing says it is the id
+    at = _upload(app, "mall.csv", table.to_csv(index=False).encode())
+    assert at.radio(key="kind").value.startswith("Customer table")
+    assert at.selectbox(key="id_col").value is None
+    assert "'shopper_ref' has a different whole number on every row" in at.warning[0].value
+    assert "shopper_ref" not in at.multiselect(key="features").value
+    assert not _segments(at)
+    at.selectbox(key="id_col").set_value("shopper_ref").run()
+    _no_dead_end(at)
+    assert sum(_sizes(at)) == 200
+
+
+def test_library_messages_are_in_the_pages_terms(app):
+    # A history run as a customer table: its ids repeat. The fix is a box on the page.
+    at = app
+    at = _upload(at, "cd.csv", _history_csv("cust_no"))
+    at.radio(key="kind").set_value("Customer table (one row per customer)").run()
+    at.selectbox(key="id_col").set_value("cust_no").run()
+    assert "or pick another customer id column above" in at.error[0].value
+    assert "--" not in at.error[0].value
+    # The library's own messages (features/columns.py, schema.py, reading) in page terms.
+    messages = {
+        "no customer id column found (looked for names like customerid; columns are: 'a'); "
+        "name it with --customer-col":
+            "no customer id column found (looked for names like customerid; columns are: "
+            "'a'); pick the customer column above",
+        "column 'x' given in --date-col not found; columns are: 'a'":
+            "column 'x' picked as the date column not found; columns are: 'a'",
+        "column 'Gender' is the customer id and cannot also be a feature; remove it from "
+        "--features or pass another --id-col":
+            "column 'Gender' is the customer id and cannot also be a feature; leave it out of "
+            "the features above or pick another customer id column above",
+        "no usable feature columns: the header was read as 'a;b', which looks split wrongly; "
+        "pass the delimiter, e.g. --delimiter ';'":
+            "no usable feature columns: the header was read as 'a;b', which looks split "
+            "wrongly; save the file separated by commas, or give the delimiter ';' to custseg "
+            "segment on the command line",
+        "no purchase lines on or before the as-of date 1990-01-01; pick a later --as-of":
+            "no purchase lines on or before the as-of date 1990-01-01; give a later as-of date "
+            "to custseg segment on the command line",
+        "dates read as day first; give --date-format if they are not":
+            "dates read as day first; give the date format option of custseg segment (command "
+            "line) if they are not",
+    }
+    for message, page in messages.items():
+        assert in_page_terms(message) == page
+
+
+@pytest.mark.parametrize(("header", "customer", "date"), [
+    (["cust_no", "purchase_date", "units", "spend"], "cust_no", "purchase_date"),
+    (["customer_no", "sale_date", "qty", "price"], "customer_no", "sale_date"),
+    (["Client ID", "Trans Date", "Amount"], "Client ID", "Trans Date"),
+    (["CustNum", "Date", "Spent"], "CustNum", "Date"),
+])
+def test_common_spellings_of_the_customer_and_date_columns_are_recognised(header, customer,
+                                                                          date):
+    found = map_columns(header, {})
+    assert (found.customer, found.date) == (customer, date)
+    assert history_columns(header)["customer"] == customer  # what the page pre-fills
+
+
+def test_a_customer_table_is_not_taken_for_a_history(mall):
+    mall["signup_date"] = pd.date_range("2020-01-01", periods=len(mall)).strftime("%Y-%m-%d")
+    assert history_reason(mall) is None  # unique ids: one row per customer
+    lines = pd.read_csv(io.BytesIO(_history_csv("cust_no")))
+    assert history_reason(lines).startswith("This looks like a purchase history: 'cust_no'")
+    assert history_reason(lines.drop(columns="purchase_date")) is None  # no dates

@@ -18,15 +18,16 @@ import pandas as pd
 import streamlit as st
 
 import custseg
-from custseg import io
+from custseg import app_detect, app_mapping, io
+from custseg.app_messages import in_page_terms
 from custseg.errors import CustsegError
-from custseg.features.columns import ROLE_NAMES, map_columns
 from custseg.features.customers import read_customers
 from custseg.report import charts, profile_image, projection
-from custseg.schema import choose_roles, normalise_columns, resolve_name
+from custseg.schema import resolve_name
 from custseg.targeting import with_groups
 
 SCATTER_POINTS = 5_000
+PREVIEW_ROWS = 10_000
 UPLOADS = Path(tempfile.gettempdir()) / "custseg-app"
 _SHOWN_AS: dict[str, str] = {}  # saved upload path -> the name the analyst uploaded
 
@@ -46,7 +47,8 @@ def _save_upload(name: str, data: bytes) -> Path:
 def _preview(path: str) -> tuple[pd.DataFrame, str | None]:
     """The first rows as custseg reads them, and the id column the reader detected."""
     table = read_customers(path, resolve=resolve_name)
-    return table.frame.head(1000).reset_index(drop=True), table.id_column
+    # Enough rows to see ids repeat in a purchase history (detection), few enough to be quick.
+    return table.frame.head(PREVIEW_ROWS).reset_index(drop=True), table.id_column
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -61,12 +63,19 @@ def _segment(path: str | None, options_json: str) -> custseg.SegmentationResult:
         bar.progress(min(steps["n"] / 16, 0.95), text=f"Segmenting: {label}")
 
     try:
-        return custseg.segment(path, options=options, on_progress=progress)
+        result = custseg.segment(path, options=options, on_progress=progress)
     finally:
         bar.empty()
+    # The cache keeps this result for the server's life, shared by every session, and
+    # renaming copies it: a purchase history's DuckDB session must not travel with it (a live
+    # connection cannot be pickled or copied). Nothing on the page queries the lines again.
+    if result.history is not None:
+        result.history.features.close()
+    return result
 
 
 def data_section() -> tuple[str | None, dict[str, Any]] | None:
+    """The file, what it is and its column mapping; None until there is something to run."""
     st.header("1. Your data")
     source = st.radio("Data", ["Built-in sample (Mall Customers)", "Upload a file"],
                       horizontal=True, key="source")
@@ -77,49 +86,29 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
         upload = st.file_uploader(
             "CSV, TSV, Parquet, Excel or JSON lines",
             type=["csv", "tsv", "parquet", "xlsx", "jsonl"], key="upload",
-            help="Files over the limit: run `custseg segment` on the command line; it reads "
+            help="Files over the limit: run custseg segment on the command line; it reads "
                  "files of any size.")
         if upload is None:
             st.info("Upload a customer table or a purchase history to start.")
+            app_mapping.hidden()
             return None
         path = str(_save_upload(upload.name, upload.getvalue()))
         _SHOWN_AS[path] = upload.name
-    kind = st.radio("What is it?", ["Customer table (one row per customer)",
-                                    "Purchase history (one row per purchase line)"],
-                    horizontal=True, key="kind")
     preview, detected_id = _preview(path) if path else _preview(str(custseg.sample_path()))
+    columns = [str(c) for c in preview.columns]
+    app_mapping.restore(columns, app_mapping.detected_choices(preview, detected_id))
+    history = app_mapping.choose_kind(app_detect.history_reason(preview))
     shown = "the sample" if path is None else _SHOWN_AS.get(path, Path(path).name)
     st.caption(f"Preview (first rows of {shown}):")
     st.dataframe(preview.head(20), width="stretch")
-    columns = [str(c) for c in preview.columns]
-    options: dict[str, Any] = {}
-    if kind.startswith("Purchase"):
-        if path is None:
-            st.warning("The built-in sample is a customer table; upload a purchase history.")
-            return None
-        options["transactions"] = True
-        detected = map_columns(columns, {})
-        cols = st.columns(4)
-        for i, role in enumerate(ROLE_NAMES):
-            current = getattr(detected, role)
-            choice = cols[i % 4].selectbox(
-                f"{role} column", ["(none)", *columns],
-                index=columns.index(current) + 1 if current in columns else 0, key=f"map_{role}")
-            options[f"{role}_col"] = None if choice == "(none)" else choice
+    if not history:
+        options = app_mapping.table_mapping(preview, detected_id)
+    elif path is None:
+        st.warning("The built-in sample is a customer table; upload a purchase history.")
+        return None
     else:
-        frame, _ = normalise_columns(preview)
-        roles = choose_roles(frame, detected_id)
-        candidates = [c for c in frame.columns if c != roles.id_column]
-        id_col = st.selectbox("Customer id column", ["(none: number the rows)", *frame.columns],
-                              index=(list(frame.columns).index(roles.id_column) + 1
-                                     if roles.id_column else 0), key="id_col")
-        features = st.multiselect("Features", candidates, default=roles.features, key="features")
-        options["id_col"] = None if id_col.startswith("(none") else id_col
-        options["features"] = features or None
-        missing = int(frame[features].isna().any(axis=1).sum()) if features else 0
-        st.caption(f"{len(preview):,} rows previewed; {missing:,} with missing values in the "
-                   "chosen features (they are filled with the median or most common value).")
-    return path, options
+        options = app_mapping.history_mapping(preview)
+    return None if options is None else (path, options)
 
 
 def quality_section(result: custseg.SegmentationResult) -> None:
@@ -132,7 +121,7 @@ def quality_section(result: custseg.SegmentationResult) -> None:
                       if isinstance(v, int | float) and not isinstance(v, bool)}
             st.dataframe(pd.DataFrame({"lines": counts}), width="stretch")
             for note in history["notes"]:
-                st.warning(note)
+                st.warning(in_page_terms(note))
         missing = quality["missing"]
         st.write(f"{quality['rows_read']:,} rows read, {quality['rows_used']:,} customers used; "
                  f"{missing['rows_affected']:,} row(s) with missing values "
@@ -141,7 +130,7 @@ def quality_section(result: custseg.SegmentationResult) -> None:
             st.write("Dropped (same value for everyone): "
                      + ", ".join(quality["constant_columns_dropped"]))
         for column, why in quality["columns_not_used"].items():
-            st.write(f"Not used: {column} ({why})")
+            st.write(f"Not used: {column} ({in_page_terms(why)})")
 
 
 def structure_section(result: custseg.SegmentationResult) -> None:
@@ -172,7 +161,7 @@ def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
     selection = result.summary["k_selection"]
     st.markdown(f"**{selection['reason']}**  \nRule: {selection['rule']}.")
     for warning in selection.get("warnings", []):
-        st.caption(f"Note: {warning}")
+        st.caption(f"Note: {in_page_terms(warning)}")
     if selection["scores"]:
         st.image(charts.k_selection_chart(selection["scores"], selection["recommended"]))
         scores = pd.DataFrame(selection["scores"]).set_index("k")
@@ -279,7 +268,7 @@ def downloads_section(result: custseg.SegmentationResult, path: str | None, opti
     cols = st.columns(3)
     for column, name in zip(cols, ("segments.csv", "model.json", "report.html"), strict=True):
         column.download_button(f"Download {name}", files[name], file_name=name,
-                               key=f"dl_{name}")
+                               key=f"dl_{name}", on_click="ignore")
     st.subheader("Target list with a control group")
     choice = st.selectbox("Segment", [f"{p.id}: {p.name}" for p in result.profiles],
                           key="export_segment")
@@ -292,7 +281,7 @@ def downloads_section(result: custseg.SegmentationResult, path: str | None, opti
                "control (split by a hash of the id, the same as custseg export).")
     st.download_button("Download target list", io.safe_for_spreadsheets(chosen)
                        .to_csv(index=False).encode(), file_name=f"targets-segment-{segment_id}.csv",
-                       key="dl_targets")
+                       key="dl_targets", on_click="ignore")
 
 
 def main() -> None:
@@ -324,15 +313,12 @@ def main() -> None:
             try:
                 result = _renamed(path, chosen, renames_json)
             except CustsegError as exc:  # keep the page, so the name can be fixed
-                st.error(f"{exc}")
+                st.error(in_page_terms(str(exc)))
                 renames_json = "{}"
         explore_section(result, run_key)
         downloads_section(result, path, chosen, renames_json)
     except CustsegError as exc:
-        message = str(exc)
-        for saved, shown in _SHOWN_AS.items():
-            message = message.replace(saved, shown)
-        st.error(message)
+        st.error(in_page_terms(str(exc), _SHOWN_AS))
     except Exception as exc:  # noqa: BLE001 - the page must keep working, without a traceback
         st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Try another file or "
                  "option; the command line (CUSTSEG_DEBUG=1) shows details.")

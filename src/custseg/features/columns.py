@@ -10,18 +10,22 @@ from ..names import column_key
 # Spellings seen in real exports, most specific first (Online Retail, the groceries file, plain).
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "customer": ("customerid", "customer", "custid", "customerno", "customernumber",
-                 "membernumber", "memberid", "member", "clientid", "userid", "accountid"),
+                 "custno", "custnum", "custnumber", "customercode", "custcode",
+                 "membernumber", "memberid", "memberno", "member", "clientid", "clientno",
+                 "clientnumber", "client", "userid", "accountid", "accountno", "accountnumber",
+                 "buyerid", "shopperid"),
     "date": ("invoicedate", "orderdate", "transactiondate", "purchasedate", "salesdate",
-             "orderdatetime", "date", "datetime", "timestamp", "time"),
+             "saledate", "transdate", "trandate", "orderdatetime", "date", "datetime",
+             "timestamp", "time"),
     "order": ("invoiceno", "invoice", "invoicenumber", "invoiceid", "orderid", "orderno",
               "ordernumber", "order", "transactionid", "transactionno", "receiptid", "receiptno",
-              "basketid"),
+              "basketid", "receiptnumber", "billno", "billnumber"),
     "product": ("stockcode", "productid", "productcode", "sku", "itemid", "itemcode", "product",
                 "productname", "itemdescription", "item", "description"),
-    "quantity": ("quantity", "qty", "units", "unitssold"),
+    "quantity": ("quantity", "qty", "units", "unitssold", "qtysold", "quantitysold"),
     "price": ("unitprice", "price", "itemprice", "priceeach"),
     "amount": ("amount", "lineamount", "linetotal", "totalamount", "total", "sales", "revenue",
-               "netamount", "spend"),
+               "netamount", "spend", "spent", "salesamount", "netsales", "linevalue"),
 }
 FLAGS = {role: f"--{role}-col" for role in ROLE_NAMES}
 
