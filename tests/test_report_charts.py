@@ -231,3 +231,19 @@ def test_stability_chart_writes_not_measured_instead_of_a_bar():
     assert {"stable (0.91)", "not measured", "0: Big", "1: Tiny"} <= texts
     bars = [h for h in _hovers(chart, "rect") if h.startswith(("0:", "1:"))]
     assert bars == ["0: Big: stable (0.91)"]
+
+
+def test_legend_entries_cut_alike_show_where_they_differ():
+    from custseg.report import svg
+
+    common = "Customers who bought the autumn catalogue's garden furniture and " * 3
+    entries = [svg.Entry("dot", "#111", common + "then lapsed"),
+               svg.Entry("dot", "#222", common + "then came back"),
+               svg.Entry("dot", "#333", "short")]
+    parts, _ = svg.legend(entries, 10, 6, 400)
+    texts = [re.sub(r"<[^>]+>", "", part) for part in parts if "<text" in part]
+    assert len(set(texts)) == 3
+    assert texts[2] == "short"
+    assert texts[0].startswith("…") and texts[0].endswith("then lapsed")
+    assert texts[1].startswith("…") and texts[1].endswith("then came back")
+    assert all(svg.text_width(text, 11) <= 400 - 30 for text in texts)

@@ -62,6 +62,9 @@ class SegmentOptions:
     engine: str = "local"
     spark_master: str | None = None
     spark_conf: Mapping[str, str] = field(default_factory=dict)
+    # How the report writes money: a code (EUR) or a sign (€); None: detected from the amounts
+    # when they were written with a sign, else none.
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         # Lists become tuples so that nothing can change the options after validation.
@@ -84,6 +87,8 @@ class SegmentOptions:
             if given:
                 raise ConfigError(f"{', '.join(given)}: apply only to purchase histories; "
                                   "pass transactions=True")
+        if self.currency is not None:
+            object.__setattr__(self, "currency", check_currency(self.currency))
         for column, role in self.roles.items():
             check_role(role, column)  # an unknown role fails now; unknown columns after reading
         self.model().check_params()  # bad k, seed, ... fail before a large file is read
@@ -110,6 +115,15 @@ class SegmentOptions:
                             n_init=self.n_init, max_iter=self.max_iter,
                             stability_runs=self.stability_runs,
                             log1p=_log1p_param(chosen))
+
+
+def check_currency(text: str) -> str:
+    """A currency as the report writes it: a code of letters (EUR, CHF) or a sign (€, US$),
+    up to five characters without digits or spaces; else ConfigError."""
+    value = str(text).strip()
+    if not value or len(value) > 5 or any(ch.isdigit() or ch.isspace() for ch in value):
+        raise param_error("currency", "a currency code or sign such as EUR, GBP, € or £", text)
+    return value
 
 
 def _log1p_param(value: str | tuple[str, ...] | list[str] | None) -> str | list[str]:

@@ -31,6 +31,7 @@ from .profile import SegmentProfile, profile_segments
 from .purchases import HistoryExtras
 from .result import SegmentationResult
 from .roles import resolve_roles
+from .spread import QuietFeature, quiet_features
 from .summary import CleaningFacts, InputFacts
 from .timings import stage
 
@@ -81,7 +82,7 @@ def run(data: str | os.PathLike[str] | pd.DataFrame | None, options: SegmentOpti
         staged = segment_table(table, options.feature_list(), options.model(), options, engine,
                                earlier, step)
         with stage("profile"):
-            return assemble(table, staged, engine, history=None)
+            return assemble(table, staged, engine, history=None, currency=options.currency)
     finally:
         engine.close()
 
@@ -116,7 +117,7 @@ def _segment_history(data: str | os.PathLike[str] | pd.DataFrame | None,
         with stage("profile"):
             extras = purchases.history_extras(history, staged.assignments)
     with stage("profile"):
-        return assemble(table, staged, engine, extras)
+        return assemble(table, staged, engine, extras, currency=options.currency)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class TableStages:
     fitted: Fitted
     profiles: list[SegmentProfile]
     assignments: pd.DataFrame
+    quiet: dict[str, QuietFeature]  # features too even to name a segment (the naming guard)
 
 
 def segment_table(table: CustomerTable, features: list[str] | None, model: SegmentModel,
@@ -152,8 +154,10 @@ def segment_table(table: CustomerTable, features: list[str] | None, model: Segme
     fitted = fit(clean, model, engine, options.roles, earlier, step)
     step("profile")
     with stage("profile"):
-        profiles, assignments = profile(clean, model, fitted)
-    return TableStages(clean, model, fitted, profiles, assignments)
+        quiet = quiet_features(clean.cleaned, [s.name for s in model.preparer_.specs
+                                               if s.kind == "numeric"])
+        profiles, assignments = profile(clean, model, fitted, quiet)
+    return TableStages(clean, model, fitted, profiles, assignments, quiet)
 
 
 def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
@@ -185,13 +189,16 @@ def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
     return Fitted(used, constant, feature_roles, prepared, warning_lines, alignment)
 
 
-def profile(clean: CleanTable, model: SegmentModel, fitted: Fitted
+def profile(clean: CleanTable, model: SegmentModel, fitted: Fitted,
+            quiet: Mapping[str, QuietFeature] | None = None
             ) -> tuple[list[SegmentProfile], pd.DataFrame]:
-    """Profiles and names of the segments, and one assignment row per customer."""
+    """Profiles and names of the segments, and one assignment row per customer; ``quiet``
+    features name nothing (``spread``; found here when not given)."""
     frame, used, prepared = clean.cleaned, fitted.used, fitted.prepared
     labels = model.labels_
     distances = np.sqrt(((prepared - model.cluster_centers_[labels]) ** 2).sum(axis=1))
-    profiles = profile_segments(frame, prepared, labels, model.preparer_, fitted.feature_roles)
+    profiles = profile_segments(frame, prepared, labels, model.preparer_, fitted.feature_roles,
+                                quiet)
     if fitted.alignment is not None:
         profiles = keep_names(profiles, fitted.alignment.names)
     names = np.asarray([p.name for p in profiles], dtype=object)
@@ -213,8 +220,8 @@ def keep_names(profiles: list[SegmentProfile], names: dict[int, str]) -> list[Se
 
 
 def assemble(table: CustomerTable, staged: TableStages, engine: Engine,
-             history: HistoryExtras | None) -> SegmentationResult:
-    """The one place a result is built."""
+             history: HistoryExtras | None, currency: str | None = None) -> SegmentationResult:
+    """The one place a result is built; ``currency`` is the one given (``--currency``)."""
     clean, fitted, assignments = staged.clean, staged.fitted, staged.assignments
     warning_lines = list(fitted.warnings)
     if history is not None:
@@ -231,4 +238,4 @@ def assemble(table: CustomerTable, staged: TableStages, engine: Engine,
         feature_roles=fitted.feature_roles, engine=engine.info(len(assignments)),
         warnings=tuple(warning_lines),
         alignment=fitted.alignment.summary() if fitted.alignment is not None else None,
-        history=history)
+        history=history, quiet_features=tuple(staged.quiet.values()), currency=currency)

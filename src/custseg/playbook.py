@@ -144,9 +144,10 @@ def play_for(items: list[FeatureProfile]) -> Play:
             play = Play(rule.goal, list(rule.actions), f"{rule.name}: {rule.condition}")
             break
     else:
-        top = max(items, key=lambda f: abs(f.z))
+        # No feature at all when every one barely varies (spread.quiet_features).
+        apart = (f" ({term(max(items, key=lambda f: abs(f.z)))})" if items else "")
         play = Play("test and learn", [
-            f"Build the message around what sets them apart ({term(top)}).",
+            f"Build the message around what sets them apart{apart}.",
             "Test it against a control group (custseg export --holdout)."],
             "fallback: no role the rules read (monetary, order_value, capacity, recency, "
             "frequency, interval, tenure)")

@@ -19,6 +19,7 @@ import pandas as pd
 from .playbook import play_for
 from .prep import FeatureSpec, Preparer
 from .roles import NOTABLE_Z, ROLE_WORDS, FeatureProfile, friendly, level_word, resolve_roles, term
+from .spread import QuietFeature, quiet_features
 
 NAME_TERMS = 2
 RFM_ROLES = ("recency", "frequency", "monetary")
@@ -53,16 +54,21 @@ def _rounded(values: dict[str, Any]) -> dict[str, Any]:
 def profile_segments(
     frame: pd.DataFrame, prepared: np.ndarray, labels: np.ndarray, preparer: Preparer,
     roles: Mapping[str, str] | None = None,
+    quiet: Mapping[str, QuietFeature] | None = None,
 ) -> list[SegmentProfile]:
     """Per-segment statistics, names (unique within the run), descriptions and actions.
 
     ``roles`` gives the role of some or all features (``roles.ROLES``); the others are detected
     from their names, and unknown roles or columns raise as in ``roles.resolve_roles``.
+    ``quiet`` are the features that barely vary (``spread.quiet_features``, computed here when
+    not given): they keep their figures but name nothing, describe nothing and fire no play.
     """
     k = int(labels.max()) + 1
     n = len(labels)
     role_of = resolve_roles([s.name for s in preparer.specs], roles)
     numeric = [s for s in preparer.specs if s.kind == "numeric"]
+    if quiet is None:
+        quiet = quiet_features(frame, [s.name for s in numeric])
     categorical = [s for s in preparer.specs if s.kind == "categorical"]
     # Customers grouped by segment once (a stable sort), so each segment's values are a slice
     # rather than a masked copy per feature and segment.
@@ -84,13 +90,15 @@ def profile_segments(
             if best is not None:
                 items.append(best)
         per_segment.append(items)
-    names = _unique_names(per_segment)
+    # What names, descriptions and plays may read: every feature but the quiet ones.
+    telling = [[f for f in items if f.feature not in quiet] for items in per_segment]
+    names = _unique_names(telling)
     profiles = []
     for seg, items in enumerate(per_segment):
         size = int((labels == seg).sum())
-        ranked = sorted(items, key=lambda f: -abs(f.z))
+        ranked = sorted(telling[seg], key=lambda f: -abs(f.z))
         distinguishing = [f.feature for f in ranked if abs(f.z) >= NOTABLE_Z]
-        play = play_for(items)
+        play = play_for(telling[seg])
         profiles.append(SegmentProfile(
             seg, names[seg], size, size / n, items, distinguishing,
             describe(size, size / n, ranked), " ".join(play.actions[:2]),
@@ -152,7 +160,7 @@ def _name_order(items: list[FeatureProfile], rfm_first: bool) -> list[FeaturePro
 
 
 def _unique_names(per_segment: list[list[FeatureProfile]]) -> list[str]:
-    rfm_first = _speaks_rfm(per_segment[0])
+    rfm_first = any(_speaks_rfm(items) for items in per_segment)
     ranked = [_name_order(items, rfm_first) for items in per_segment]
     # Name by what sets the segment apart (up to NAME_TERMS features); a segment with nothing
     # notable is named by its two strongest features, which then read "average ...".
@@ -160,7 +168,8 @@ def _unique_names(per_segment: list[list[FeatureProfile]]) -> list[str]:
 
     def build(seg: int) -> str:
         text = ", ".join(term(f) for f in ranked[seg][:depth[seg]])
-        return text[:1].upper() + text[1:]
+        # Every feature barely varies (the naming guard): nothing to name the segment by.
+        return text[:1].upper() + text[1:] if text else f"Segment {seg}"
 
     names = [build(s) for s in range(len(ranked))]
     while True:

@@ -24,6 +24,7 @@ from .model import SegmentModel
 from .persist import dumps, model_payload
 from .profile import SegmentProfile
 from .purchases import HistoryExtras
+from .spread import QuietFeature
 from .summary import CleaningFacts, InputFacts, build_summary
 from .timings import stage
 
@@ -44,6 +45,8 @@ class SegmentationResult:
     warnings: tuple[str, ...] = ()
     alignment: dict[str, Any] | None = None  # summary of the match with an earlier model
     history: HistoryExtras | None = None  # purchase histories only
+    quiet_features: tuple[QuietFeature, ...] = ()  # kept out of names and plays (``spread``)
+    currency: str | None = None  # as given (--currency); else detected in ``summary``
 
     @cached_property
     def summary(self) -> dict[str, Any]:
@@ -51,7 +54,8 @@ class SegmentationResult:
         return build_summary(source=self.source, cleaning=self.cleaning, model=self.model,
                              profiles=self.profiles, assignments=self.assignments,
                              warnings=self.warnings, feature_roles=self.feature_roles,
-                             alignment=self.alignment, history=self.history, engine=self.engine)
+                             alignment=self.alignment, history=self.history, engine=self.engine,
+                             quiet=self.quiet_features, currency=self.currency)
 
     @property
     def features_table(self) -> pd.DataFrame | None:

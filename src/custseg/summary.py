@@ -18,10 +18,13 @@ from .dialect import Dialect
 from .engines.base import EngineInfo
 from .kpis import segment_kpis
 from .model import SegmentModel
+from .play_check import play_checks
 from .prep import MissingReport
 from .profile import SegmentProfile
 from .purchases import HistoryExtras
 from .rfm import RFM_NAMES
+from .spread import RULE as QUIET_RULE
+from .spread import QuietFeature
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,15 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
                   profiles: Sequence[SegmentProfile], assignments: pd.DataFrame,
                   warnings: Sequence[str], feature_roles: dict[str, str],
                   alignment: dict[str, Any] | None, history: HistoryExtras | None,
-                  engine: EngineInfo) -> dict[str, Any]:
+                  engine: EngineInfo, quiet: Sequence[QuietFeature] = (),
+                  currency: str | None = None) -> dict[str, Any]:
     selection = model.k_selection_.to_dict() if model.k_selection_ is not None else {
         "rule": f"k fixed by the user (k={model.n_clusters_})", "recommended": model.n_clusters_,
         "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
     missing = cleaning.missing
     notes = list(cleaning.notes) + (history.features.notes if history is not None else [])
+    # Histories only: where a segment's play misfits many of its customers by the RFM map.
+    checks = play_checks(profiles, assignments) if history is not None else {}
     summary: dict[str, Any] = {
         "custseg_version": __version__,
         "input": {"source": source.label, "rows": source.rows, "columns": source.columns,
@@ -84,9 +90,13 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
         },
         "structure": model.structure_.to_dict(),
         "stability": stability_summary(model),
-        "segments": [{**p.to_dict(), **segment_stability(model, p.id)} for p in profiles],
+        "segments": [{**p.to_dict(), **segment_stability(model, p.id),
+                      **({"play_check": checks[p.id]} if p.id in checks else {})}
+                     for p in profiles],
         "warnings": list(warnings),
         "roles": feature_roles,
+        "names_guard": {"rule": QUIET_RULE, "kept_out": [q.to_dict() for q in quiet]},
+        "currency": currency_block(currency, history),
     }
     if alignment is not None:
         summary["alignment"] = alignment
@@ -97,6 +107,28 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
         summary["engine"] = engine_block
     summary["kpis"] = segment_kpis(assignments, {p.id: p.name for p in profiles})
     return summary
+
+
+# A sign names the currency when at least this share of the amounts written with a sign use it.
+CURRENCY_MAJORITY = 0.9
+
+
+def currency_block(given: str | None, history: HistoryExtras | None) -> dict[str, Any]:
+    """How the report writes money: the currency given, else the sign (or code) the history's
+    amounts were written with when nearly all share one, else none."""
+    if given is not None:
+        return {"symbol": given, "source": "given (--currency)"}
+    quality = history.features.quality if history is not None else {}
+    signs: dict[str, int] = quality.get("currency_signs") or {}
+    total = sum(signs.values())
+    if total:
+        top, count = next(iter(signs.items()))
+        if count >= CURRENCY_MAJORITY * total:
+            return {"symbol": top, "source": f"detected: {count:,} amounts written with {top}"}
+        mixed = ", ".join(f"{n:,} with {sign}" for sign, n in signs.items())
+        return {"symbol": None, "source": f"amounts written in mixed currencies ({mixed}): "
+                                          "none shown; pass --currency"}
+    return {"symbol": None, "source": "none given (--currency) or written in the amounts"}
 
 
 def history_blocks(history: HistoryExtras, assignments: pd.DataFrame) -> dict[str, Any]:

@@ -84,6 +84,10 @@ def test_history_report_shows_quality_and_rfm(browser, tmp_path):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto((out / "report.html").as_uri())
+    # The business answer is what a reader meets first; the statistics of k come later.
+    assert page.locator("h2").first.inner_text() == "The answer in brief"
+    assert page.locator("#answer-segments").is_visible()
+    assert "From 1 January 2014 to 30 December 2015" in page.inner_text(".lead")
     assert page.locator("#quality").is_visible()
     assert "no money column" in page.inner_text("body")
     cross = page.locator("#rfm-cross")

@@ -68,6 +68,9 @@ SparkMaster = Annotated[str | None, typer.Option("--spark-master", help="Spark m
                                                  "(default local[*]).")]
 SparkConf = Annotated[list[str] | None, typer.Option("--spark-conf", help="Spark setting "
                                                      "key=value; repeat for more.")]
+Currency = Annotated[str | None, typer.Option(
+    "--currency", help="How the report writes money: a code (EUR) or a sign (€, £); detected "
+    "from the amounts when they were written with a sign, else none.", show_default=False)]
 StabilityRuns = Annotated[int, typer.Option(
     "--stability-runs", help="Bootstrap refits that judge each segment's stability (0: off).")]
 Transactions = Annotated[bool, typer.Option(

@@ -13,6 +13,7 @@ from rich.table import Table
 from .options import (
     AmountCol,
     AsOf,
+    Currency,
     CustomerCol,
     DateCol,
     DateFormat,
@@ -73,7 +74,7 @@ def segment(
         "--role", help="What a feature column means, COLUMN=ROLE (repeat for more): recency, "
         "frequency, interval, monetary, order_value, tenure, breadth, returns, capacity, age, "
         "engagement or other. Detected from the names if omitted.")] = None,
-    timings: Timings = False,
+    timings: Timings = False, currency: Currency = None,
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
@@ -90,6 +91,7 @@ def segment(
     check_writable(out)  # a bad --out fails before the work, not after
     options["align_to"] = align_to
     options["stability_runs"] = stability_runs
+    options["currency"] = currency
     options["roles"] = parse_role_options(role or [])
     options.update(engine_options(engine, spark_master, spark_conf))
     data = options.pop("data")

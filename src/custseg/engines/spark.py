@@ -48,6 +48,7 @@ from ..features.feature_sql import SPARK, customer_sql, final_sql
 from ..features.line_checks import check_numbers, customer_key
 from ..features.transactions import (
     HistoryFeatures,
+    currency_signs,
     finish_features,
     parse_as_of,
     require_customers,
@@ -141,8 +142,8 @@ class SparkEngine:
             # and ids that parse_lines flagged); the counts are the local engine's.
             counted = self.spark.sql(parsed.scan_sql()).first()
             total, scan, (used, returns_used) = counted[0], counted[1:12], counted[12:14]
-            distinct = counted[14]
-            cast_ids = parsed.check(raw, list(counted[15:]), decimal)
+            distinct, zero_amount, zero_quantity = counted[14:17]
+            cast_ids = parsed.check(raw, list(counted[17:]), decimal)
             if scan[0]:
                 raise bad_dates_error(duck, columns.date, dates, header_line)
             require_customers(int(scan[1]), int(total), columns)
@@ -175,6 +176,10 @@ class SparkEngine:
             "returned_amount": float(scan[7]), "zero_or_negative_price_lines": int(scan[8]),
             "exact_duplicate_lines": int(total) - int(distinct), "lines_used": int(used),
             "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
+            # As the local engine: the currency signs DuckDB finds in money written as text.
+            "currency_signs": currency_signs(duck, converted),
+            "zero_amount_lines": int(zero_amount) if columns.has_money else None,
+            "zero_quantity_lines": int(zero_quantity) if columns.quantity else None,
         }
         return finish_features(frame, columns, as_of_day, int(total), counts,
                                returns_used > 0, replace(opened.dialect, decimal=decimal),

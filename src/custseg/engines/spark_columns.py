@@ -204,7 +204,8 @@ class Parsed:
         late; lines kept (customer and day; every kept day is on or before the as-of date:
         ``parse_lines`` drops later days when it is given, else it is the day after the
         last), return lines kept; distinct lines (by the hash of every column: one
-        read of the lines for both); then what ``check`` takes."""
+        read of the lines for both); lines of amount 0, of quantity 0; then what ``check``
+        takes."""
         checks = [f"count(CASE WHEN bad_{i} THEN 1 END)" for i in self.text_money]
         checks += ["count(CASE WHEN odd_id THEN 1 END)"] if self.text_ids else []
         return f"""
@@ -218,7 +219,8 @@ class Parsed:
                    count(CASE WHEN customer IS NOT NULL AND day IS NOT NULL THEN 1 END),
                    count(CASE WHEN customer IS NOT NULL AND day IS NOT NULL AND is_return
                               THEN 1 END),
-                   count(DISTINCT line_hash)
+                   count(DISTINCT line_hash), count(CASE WHEN amount = 0 THEN 1 END),
+                   count(CASE WHEN quantity = 0 THEN 1 END)
                    {"".join(", " + c for c in checks)}
             FROM parsed"""
 

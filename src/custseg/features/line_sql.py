@@ -55,7 +55,8 @@ def lines_sql(columns: ColumnMap, types: dict[str, str], decimal: str, dates: Da
 
 
 QUALITY_COUNTS = ("lines", "no_customer", "date_missing", "date_bad", "date_early",
-                  "date_late", "returns", "bad_price", "used", "returns_used", "distinct")
+                  "date_late", "returns", "bad_price", "used", "returns_used", "distinct",
+                  "zero_amount", "zero_quantity")
 
 
 def quality_sql(columns: ColumnMap, limit: dt.date) -> str:
@@ -78,6 +79,10 @@ def quality_sql(columns: ColumnMap, limit: dt.date) -> str:
         # Exact duplicates: a 64-bit hash of all columns stands for the line (a collision,
         # odds ~1e-6 at ten million lines, could only undercount by one).
         "count(DISTINCT row_hash)",
+        # Lines worth nothing (free items, vouchers, export glitches) and lines of no units:
+        # counted so the analyst sees them; they stay in the features as read.
+        "count(*) FILTER (WHERE amount = 0)" if columns.has_money else "0",
+        "count(*) FILTER (WHERE quantity = 0)" if columns.quantity else "0",
     ]
     returned = ("sum(-amount) FILTER (WHERE is_return)" if columns.has_money
                 else "CAST(NULL AS DECIMAL(38,6))")

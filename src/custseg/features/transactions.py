@@ -28,8 +28,9 @@ import pandas as pd
 from ..dialect import Dialect, ReadOptions
 from ..errors import DataError
 from ..first_scan import Reread, finish_scan, scanning, settle
-from ..numbers import detect_decimal
+from ..numbers import CURRENCY_PATTERN, detect_decimal
 from ..sources import Source, open_source
+from ..sql import ident as _q
 from ..sql import literal as _lit
 from .columns import ColumnMap, map_columns
 from .date_window import date_notes, no_dates_error, today, window_counts
@@ -175,9 +176,28 @@ def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | p
         "exact_duplicate_lines": total - n["distinct"],
         "lines_used": n["used"], "returns_used": n["returns_used"],
         "numbers_from_text": converted, "ids_trimmed": ids_trimmed,
+        "currency_signs": currency_signs(con, converted),
+        "zero_amount_lines": n["zero_amount"] if columns.has_money else None,
+        "zero_quantity_lines": n["zero_quantity"] if columns.quantity else None,
     }
     return _aggregate(con, columns, total, as_of_day, counts, dialect, lines,
                       [*opened.notes, *date_notes(dates, counts, limit)])
+
+
+def currency_signs(con: duckdb.DuckDBPyConnection, converted: dict[str, int]
+                   ) -> dict[str, int]:
+    """Cells per currency sign or code (``numbers.CURRENCY_PATTERN``) in the money columns
+    that were written as text: what the report may name the currency by. Read only when some
+    amounts were converted (``converted``), so a plainly numeric file costs no extra scan."""
+    if not converted:
+        return {}
+    found: dict[str, int] = {}
+    for column in converted:
+        sign = f"upper(regexp_extract(CAST({_q(column)} AS VARCHAR), {_lit(CURRENCY_PATTERN)}))"
+        for text, n in con.execute(f"SELECT {sign} AS s, count(*) FROM raw WHERE {sign} <> '' "
+                                   "GROUP BY s").fetchall():
+            found[str(text)] = found.get(str(text), 0) + int(n)
+    return dict(sorted(found.items(), key=lambda item: -item[1]))
 
 
 def _first_reads(con: duckdb.DuckDBPyConnection, opened: Source,

@@ -25,6 +25,9 @@ __all__ = ["SCATTER_POINTS", "STABILITY_BANDS", "affinity_chart", "colour", "k_s
 
 WIDTH = 800
 SCATTER_POINTS = 5_000  # more points only blur the picture and bloat the file
+# Room for a bar chart's row labels ("3: Recent, very frequent, very high spend"): generated
+# names fit whole; only a longer name typed by a user is cut (its whole text is the hover).
+ROW_LABELS = 380
 LINE, CHOSEN, FAINT = "#4477aa", "#cc3311", "#88aadd"
 
 # Hennig's bands for a segment's mean bootstrap Jaccard (custseg.stability.LABELS), drawn on the
@@ -139,7 +142,7 @@ def stability_chart(names: list[str], values: list[float | None], labels: list[s
     rows = [f"{i}: {n}" for i, n in enumerate(names)]
     notes = [word if value is None else f"{word} ({value:.2f})"
              for value, word in zip(values, labels, strict=True)]
-    left = 10 + min(svg.labels_width(rows, 11), 300) + 8
+    left = 10 + min(svg.labels_width(rows, 11), ROW_LABELS) + 8
     right = WIDTH - 10 - svg.labels_width(notes, 10) - 8
     top, row = 34, 26
     bottom = top + row * len(names)
@@ -233,7 +236,7 @@ def sizes_chart(names: list[str], sizes: list[int]) -> str:
     total = max(sum(sizes), 1)
     rows = [f"{i}: {n}" for i, n in enumerate(names)]
     notes = [f"{size:,} ({size / total:.0%})" for size in sizes]
-    left = 10 + min(svg.labels_width(rows, 11), 300) + 8
+    left = 10 + min(svg.labels_width(rows, 11), ROW_LABELS) + 8
     right = WIDTH - 10 - svg.labels_width(notes, 10) - 8
     ticks = svg.nice_ticks(0, max(sizes, default=1) or 1, 5)
     xs = Scale(0, ticks[-1], left, right)
@@ -261,7 +264,7 @@ def kpi_chart(kpis: list[dict[str, Any]]) -> str:
                                 WIDTH - 20)
     top, bar = 14 + height, 12 if has_revenue else 16
     row = bar * len(measures) + 12
-    left = 10 + min(svg.labels_width(rows, 11), 300) + 24
+    left = 10 + min(svg.labels_width(rows, 11), ROW_LABELS) + 24
     right = WIDTH - 10 - svg.text_width("100.0%", 10) - 8
     largest = max((float(k.get(key) or 0) for k in kpis for key, _, _ in measures), default=0)
     ticks = svg.nice_ticks(0, largest or 1, 5)

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answer import money as amount
 from .markup import Page, c, chart, e, join
 from .svg import human
 
 
 def choose_k(s: dict[str, Any], page: Page) -> str:
     sel = s["k_selection"]
-    out = (f'\n<h2 id="choose-k">How many segments</h2>\n<p><b>{e(sel["reason"])}</b><br>'
-           f'<span class="muted">Rule: {e(sel["rule"])}.</span></p>\n')
+    out = (f'\n<h2 id="choose-k">How k was chosen</h2>\n<p><b>{e(sel["reason"])}</b><br>'
+           f'<span class="muted">Rule: {e(sel["rule"])}.</span></p>\n'
+           f'<p>Silhouette of the {s["k"]} segments: <b>{s["silhouette"]:.3f}</b> (from -1 to '
+           f"1; higher means customers sit closer to their own segment than to the next), on "
+           f"{len(s['features'])} features.</p>\n")
+    out += "".join(f'<div class="warning">Note: {e(w)}</div>\n'
+                   for w in sel.get("warnings") or [])
     if not page.charts.get("chart-k"):
         return out
     with_stability = any(r.get("stability_min") is not None for r in sel["scores"])
@@ -97,6 +103,7 @@ def _kpis(s: dict[str, Any], page: Page) -> str:
     if not kpis:
         return ""
     first = kpis[0]
+    symbol = (s.get("currency") or {}).get("symbol")
     money, orders = "revenue" in first, "orders_per_customer" in first
     recency = "median_recency_days" in first
     head = ("<th>revenue</th><th>share of revenue</th><th>avg order value</th>" if money else
@@ -107,9 +114,9 @@ def _kpis(s: dict[str, Any], page: Page) -> str:
         cells = [f"<td>{k['segment']}: {e(k['name'])}</td><td>{c(k['customers'])}</td>"
                  f"<td>{100 * k['share']:.1f}%</td>"]
         if money:
-            cells.append(f"<td>{k['revenue']:,.0f}</td>"
+            cells.append(f"<td>{e(amount(k['revenue'], symbol))}</td>"
                          f"<td>{100 * (k['revenue_share'] or 0):.1f}%</td>"
-                         f"<td>{(k['avg_order_value'] or 0):,.2f}</td>")
+                         f"<td>{e(amount(k['avg_order_value'] or 0, symbol, 2))}</td>")
         if orders:
             cells.append(f"<td>{k['orders_per_customer']:.2f}</td>")
         if recency:
@@ -140,6 +147,8 @@ product in product_share.csv.</p>
 
 def segments(page: Page) -> str:
     out = ['\n<h2 id="segments">The segments</h2>\n']
+    checks = {seg["id"]: seg["play_check"] for seg in page.summary.get("segments", [])
+              if "play_check" in seg}
     for p in page.profiles:
         rows = []
         for f in p.features:
@@ -159,6 +168,8 @@ def segments(page: Page) -> str:
                               for r in page.affinity_rows[p.id]])
             buys = f"\n  <p><b>Buys more than average:</b>\n    {products}</p>"
         table = "\n    ".join(rows)
+        check = (f'\n    <p class="play-check warning"><b>Check the list first:</b> '
+                 f'{e(checks[p.id]["note"])}</p>' if p.id in checks else "")
         out.append(f"""<section class="segment" id="segment-{p.id}"
   style="--c: {page.colours[p.id]}">
   <h3>Segment {p.id}: {e(p.name)}</h3>
@@ -171,7 +182,7 @@ def segments(page: Page) -> str:
   </table>
   <div class="action"><b>Playbook: {e(play["goal"])}.</b>
     <ul>{actions}</ul>
-    <span class="muted">Rule that fired: {e(play["rule"])}.</span></div>{buys}
+    <span class="muted">Rule that fired: {e(play["rule"])}.</span>{check}</div>{buys}
 </section>
 """)
     return "".join(out)

@@ -12,6 +12,7 @@ from . import svg
 from .svg import colour
 
 WIDTH = 800
+HEAD_LINES = 8  # lines a column head may take: enough for any generated segment name
 # ColorBrewer's RdBu from blue (below average) to red (above), and Blues from 0 to 1: the
 # diverging and sequential maps the matplotlib charts used (RdBu_r, Blues).
 _RDBU = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7",
@@ -41,7 +42,9 @@ def _heatmap(rows: Sequence[str], columns: Sequence[str], fills: list[list[str]]
     label_room = min(svg.labels_width(rows, 11), 260)
     left = 10 + (18 if row_title else 0) + label_room + 8
     width = min(max((WIDTH - left - 10) / max(len(columns), 1), 64), 140)
-    heads = [svg.wrap(c, width - 8, 11, 3) for c in columns]
+    # Segment names are wrapped whole, never cut: many segments make narrow columns, and a
+    # cut name ("0: Average tenure, average sp…") can read the same as its neighbour's.
+    heads = [svg.wrap(c, width - 8, 11, HEAD_LINES) for c in columns]
     top = 6 + (18 if column_title else 0) + 13.2 * max((len(h) for h in heads), default=1)
     top += 10 if swatches is not None else 0
     parts = []

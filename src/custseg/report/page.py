@@ -9,10 +9,12 @@ charts arrive as SVG markup that ``svg`` has already escaped text by text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from . import findings
+from .answer import answer
 from .markup import Page, c, code_list, e, join
 
 CSS = """
@@ -47,9 +49,11 @@ CSS = """
 
 def render(page: Page) -> str:
     s = page.summary
-    parts = [_head(s, page.generated), _overview(s), _data(s, page.roles), _history(s),
-             findings.choose_k(s, page), findings.pictures(s, page),
-             findings.segments(page), findings.rfm(s, page), _method()]
+    # The business answer first; how k was chosen and how the data was read come after the
+    # segments, for the analyst.
+    parts = [_head(s, page.generated), answer(s), _warnings(s), findings.segments(page),
+             findings.pictures(s, page), findings.rfm(s, page), findings.choose_k(s, page),
+             _data(s, page.roles), _history(s), _method()]
     return "".join(parts)
 
 
@@ -65,38 +69,22 @@ def _head(s: dict[str, Any], generated: str) -> str:
 <body>
 <h1>Customer segments</h1>
 <p class="muted">Generated {generated} by custseg {e(s["custseg_version"])} from
-  <code>{e(s["input"]["source"])}</code>. Method: K-means (k-means++ with restarts,
+  <code>{e(file_name(s["input"]["source"]))}</code>. Method: K-means (k-means++ with restarts,
   seed {s["seed"]}).</p>
 """
 
 
-def _overview(s: dict[str, Any]) -> str:
-    out = f"""
-<div class="figures">
-  <div class="figure"><b>{c(s["n_customers"])}</b>customers segmented</div>
-  <div class="figure"><b>{s["k"]}</b>segments</div>
-  <div class="figure"><b>{s["silhouette"]:.3f}</b>silhouette (-1 to 1; higher = better
-    separated)</div>
-  <div class="figure"><b>{len(s["features"])}</b>features used</div>
-</div>
-"""
-    structure = s.get("structure")
-    if structure:
-        fig = structure["figures"]
-        kind = "clustered" if structure["clustered"] else "continuum"
-        headline = ("Natural groups: the segments follow real gaps between customers."
-                    if structure["clustered"] else "A continuum: segments still cut it into "
-                    "useful ranges for targeting; borders are drawn, not found.")
-        out += f"""
-<div id="structure" class="structure {kind}">
-  <p><b>{headline}</b></p>
-  <p>{e(structure["verdict"])}</p>
-  <p class="muted">Method: {e(structure["method"])}. Key figures: best k={fig["best_k"]},
-    gap gain over k=1 {fig["gain_over_k1"]:+.3f} ({fig["references"]} reference data sets,
-    {c(fig["customers_checked"])} customers checked).</p>
-</div>
-"""
-    return out + "".join(f'<div class="warning">Note: {e(w)}</div>' for w in s["warnings"])
+def _warnings(s: dict[str, Any]) -> str:
+    """The run's warnings, but those about choosing k: "How k was chosen" shows them."""
+    about_k = set(s["k_selection"].get("warnings") or [])
+    return "".join(f'<div class="warning">Note: {e(w)}</div>\n' for w in s["warnings"]
+                   if w not in about_k)
+
+
+def file_name(source: str) -> str:
+    """The input's file name without the folders it sat in (a server's path is nobody's
+    business in a report that travels): '/srv/uploads/x/sales.csv' -> 'sales.csv'."""
+    return re.split(r"[\\/]", source.rstrip("\\/"))[-1] or source
 
 
 def _data(s: dict[str, Any], roles: Sequence[tuple[str, str, str]]) -> str:
@@ -134,6 +122,10 @@ def _data(s: dict[str, Any], roles: Sequence[tuple[str, str, str]]) -> str:
     items += [f"<li>Not used: <code>{e(col)}</code> ({e(why)}).</li>"
               for col, why in q["columns_not_used"].items()]
     items += [f"<li>{e(note)}.</li>" for note in q["notes"]]
+    items += [f'<li class="kept-out">Not used to name segments or choose their plays: '
+              f"<code>{e(kept['feature'])}</code>, because {e(kept['reason'])}. Its figures "
+              "stay in the tables.</li>"
+              for kept in (s.get("names_guard") or {}).get("kept_out", [])]
     out = ('\n<h2 id="data">The data and how it was cleaned</h2>\n<ul>\n  '
            + "\n  ".join(items) + "\n</ul>\n")
     if roles:
@@ -189,6 +181,12 @@ def _history(s: dict[str, Any]) -> str:
     if tq["zero_or_negative_price_lines"] is not None:
         rows.append(row("zero or negative prices", tq["zero_or_negative_price_lines"],
                         "kept as they are"))
+    if tq.get("zero_amount_lines") is not None:
+        rows.append(row("lines with zero spend", tq["zero_amount_lines"],
+                        "kept as read: part of their order, adding nothing to spend"))
+    if tq.get("zero_quantity_lines") is not None:
+        rows.append(row("lines with zero quantity", tq["zero_quantity_lines"],
+                        "kept as read: part of their order, adding no items"))
     rows.append(row("exact duplicate lines", tq["exact_duplicate_lines"],
                     e(tq["duplicates_policy"])))
     table = "\n  ".join(rows)
@@ -213,7 +211,9 @@ def _method() -> str:
 <p class="muted">K-means groups customers so that each is closer (Euclidean distance on the prepared
 features) to its segment's centre than to any other. Segments are numbered by size, largest first,
 so the numbers do not change between runs. Names come from the features on which a segment's average
-is at least 0.5 standard deviations above ("high") or below ("low") all customers. The silhouette
+is at least 0.5 standard deviations above ("high") or below ("low") all customers, except features
+that barely vary (a standard deviation under a month for day counts, or under 5% of the mean):
+those name nothing and choose no play. The silhouette
 measures how much closer customers are to their own segment than to the next one.</p>
 </body>
 </html>

@@ -106,6 +106,13 @@ def fit(text: str, width: float, size: float) -> str:
     return text.rstrip() + "…"
 
 
+def _fit_end(text: str, width: float, size: float) -> str:
+    """The end of ``text`` after an ellipsis, to fit ``width``: '…then lapsed'."""
+    while text and text_width("…" + text, size) > width:
+        text = text[1:]
+    return "…" + text.lstrip()
+
+
 def wrap(text: str, width: float, size: float, max_lines: int = 2) -> list[str]:
     """``text`` broken at spaces into lines of at most ``width``; the last one cut to fit."""
     lines: list[str] = []
@@ -307,8 +314,11 @@ def legend(entries: Sequence[Entry], x: float, y: float, width: float,
     """Entries flowed into rows within ``width`` from (x, y); returns the parts and the height."""
     parts, row, cx = ['<g class="legend">'], 0, x
     max_label = width - 30
-    for entry in entries:
-        label = fit(entry.label, max_label, size)
+    labels = [fit(entry.label, max_label, size) for entry in entries]
+    for entry, label in zip(entries, labels, strict=True):
+        if labels.count(label) > 1 and label != entry.label:
+            # Cut alike, two entries would read the same: show the end, where they differ.
+            label = _fit_end(entry.label, max_label, size)
         room = 22 + text_width(label, size) + 14
         if cx > x and cx + room > x + width:
             row, cx = row + 1, x
