@@ -149,37 +149,3 @@ def _monthly(con: duckdb.DuckDBPyConnection, money: bool,
         FROM product_sums
         WHERE part = 'month' AND product IN (SELECT product FROM top_products)
         ORDER BY product, segment, month""").df()
-
-
-def product_affinity(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
-                     min_buyers: int = MIN_BUYERS, min_share: float = MIN_SHARE,
-                     top: int = TOP) -> pd.DataFrame:
-    """Top products per segment by affinity index (segment, product, buyers, shares, index)."""
-    _register(con, segments, id_column)
-    _sums(con)
-    try:
-        return _affinity(con, min_buyers, min_share, top)
-    finally:
-        con.execute("DROP TABLE product_sums")
-
-
-def spend_share(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
-                money: bool, top: int = TOP) -> pd.DataFrame:
-    """Each segment's top products by share of its spend (of its items without prices)."""
-    _register(con, segments, id_column)
-    _sums(con)
-    try:
-        return _spend_share(con, money, top)
-    finally:
-        con.execute("DROP TABLE product_sums")
-
-
-def monthly_sales(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, id_column: str,
-                  money: bool, products: int = MONTHLY_PRODUCTS) -> pd.DataFrame:
-    """Monthly units (and revenue) per segment for the overall top products, for planning."""
-    _register(con, segments, id_column)
-    _sums(con)
-    try:
-        return _monthly(con, money, products)
-    finally:
-        con.execute("DROP TABLE product_sums")

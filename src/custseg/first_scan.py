@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -85,12 +86,20 @@ def settle(con: duckdb.DuckDBPyConnection, pending: PendingScan | None) -> None:
     by ``open_source``."""
     if pending is None:
         return
-    row = None
-    while row is None:
+    row = first_scan_row(con, pending, f"SELECT count(*) FILTER (WHERE {pending.extra}) "
+                                       "FROM raw_all")
+    finish_scan(con, pending, int(row[0]))
+
+
+def first_scan_row(con: duckdb.DuckDBPyConnection, pending: PendingScan, sql: str
+                   ) -> tuple[Any, ...]:
+    """The one row of ``sql``, a first scan of the text file ``pending``: read again with one
+    thread when its quoted cells hold line breaks (``scanning``)."""
+    while True:
         try:
             with scanning(con, pending):
-                row = con.execute(f"SELECT count(*) FILTER (WHERE {pending.extra}) "
-                                  "FROM raw_all").fetchone()
+                row = con.execute(sql).fetchone()
         except Reread:
             continue
-    finish_scan(con, pending, int(row[0]))
+        assert row is not None
+        return row

@@ -32,7 +32,7 @@ from .dialect import (
     with_encoding,
 )
 from .errors import ConfigError, DataError
-from .first_scan import PendingScan, Reread, finish_scan, scanning
+from .first_scan import PendingScan, finish_scan, first_scan_row
 from .sql import ident as quote
 from .sql import literal as _lit
 
@@ -200,14 +200,8 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: str, options: Re
     if not scan:
         return dialect, notes, None, pending
     # One scan: counts the lines, finds lines with extra fields and surfaces format errors now.
-    row = None
-    while row is None:
-        try:
-            with scanning(con, pending):
-                row = con.execute(f"SELECT count(*) FILTER (WHERE {filled}), count(*) "
-                                  "FROM raw_all").fetchone()
-        except Reread:
-            continue
+    row = first_scan_row(con, pending, f"SELECT count(*) FILTER (WHERE {filled}), count(*) "
+                                       "FROM raw_all")
     finish_scan(con, pending, int(row[0]))
     return dialect, notes, int(row[1]), None
 
