@@ -38,12 +38,13 @@ def _sizes(at: AppTest) -> list[int]:
 
 def test_sample_runs_end_to_end_with_the_recommended_k(app):
     assert not app.exception and not app.error
-    assert [h.value for h in app.header] == ["1. Your data", "2. How many segments",
+    assert [h.value for h in app.header] == ["1. Your data", "2. The answer in brief",
                                              "3. The segments", "4. Take it away"]
     expected = custseg.segment()
     assert app.number_input[0].value == expected.summary["k"]
     assert _sizes(app) == [p.size for p in expected.profiles]
     assert any(expected.summary["k_selection"]["reason"] in m.value for m in app.markdown)
+    assert [e.label for e in app.expander][-1] == "How k was chosen"  # after the segments
     labels = [b.label for b in app.get("download_button")]
     assert labels == ["Download segments.csv", "Download model.json", "Download report.html",
                       "Download target list"]
@@ -291,3 +292,102 @@ def test_a_customer_table_is_not_taken_for_a_history(mall):
     lines = pd.read_csv(io.BytesIO(_history_csv("cust_no")))
     assert history_reason(lines).startswith("This looks like a purchase history: 'cust_no'")
     assert history_reason(lines.drop(columns="purchase_date")) is None  # no dates
+
+
+# --- The business answer first; names kept across k (issue 14, items 3 and 4) ---
+
+def _answer_table(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "share of customers" in d.value.columns)
+
+
+def test_a_history_opens_with_the_business_answer_in_the_summarys_figures(app):
+    at = _upload(app, "cd-store.csv", _history_csv(seed=14))
+    _no_dead_end(at)
+    # what the page ran, asked of the library: the figures must be the summary's
+    summary = custseg.segment(_saved_upload(at), transactions=True, customer_col="cust_no",
+                              date_col="purchase_date", quantity_col="units",
+                              amount_col="spend").summary
+    kpis = summary["kpis"]
+    revenue = sum(k["revenue"] for k in kpis)
+    lead = next(m.value for m in at.markdown if m.value.startswith("From "))
+    assert lead == (f"From 1 January 1997 to 13 June 1998 (17 months), "
+                    f"{summary['n_customers']:,} customers spent {revenue:,.0f}. "
+                    f"They fall into {summary['k']} segments.")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Customers": f"{summary['n_customers']:,}", "Revenue": f"{revenue:,.0f}",
+                       "Period": "17 months", "Segments": str(summary["k"])}
+    table = _answer_table(at)
+    assert table["share of customers"].tolist() == [f"{100 * k['share']:.0f}%" for k in kpis]
+    assert table["share of revenue"].tolist() == [f"{100 * k['revenue_share']:.0f}%"
+                                                  for k in kpis]
+    assert table["revenue at stake"].tolist() == [f"{k['revenue']:,.0f}" for k in kpis]
+    assert table["play"].tolist() == [f"{s['extra']['playbook']['goal']}: "
+                                      f"{s['extra']['playbook']['actions'][0]}"
+                                      for s in summary["segments"]]
+    assert any(m.value.startswith("Stability: ") for m in at.markdown)
+    assert summary["structure"]["verdict"] in " ".join(
+        b.value for b in [*at.info, *at.warning])
+    # the answer comes before the statistics, which wait in "How k was chosen"
+    labels = [e.label for e in at.expander]
+    assert labels[-1] == "How k was chosen" and labels[0] == "Data quality"
+    # no raw figure such as 0.6624 or 1960962.05 in the answer or the segments' own tables
+    frames = [table] + [d.value for e in _segments(at) for d in e.dataframe]
+    assert len(frames) == 1 + len(_segments(at))
+    for frame in frames:
+        for value in frame.to_numpy().ravel():
+            assert not re.fullmatch(r"\d+\.\d{3,}", str(value)), value
+
+
+def test_the_currency_the_result_carries_is_written_with_the_money():
+    summary = {"n_customers": 3, "k": 2, "currency": {"symbol": "EUR"},
+               "kpis": [{"segment": 0, "name": "a", "customers": 1, "share": 1 / 3,
+                         "revenue": 1234.4, "revenue_share": 0.6},
+                        {"segment": 1, "name": "b", "customers": 2, "share": 2 / 3,
+                         "revenue": 822.9, "revenue_share": 0.4}]}
+    from custseg.app_answer import headline, lead
+    assert lead(summary) == "3 customers spent 2,057 EUR. They fall into 2 segments."
+    assert headline(summary) == "**a**: 33% of customers (1) bring 60% of revenue (1,234 EUR)."
+
+
+def _saved_upload(at: AppTest) -> str:
+    from custseg.app import UPLOADS
+    name = at.file_uploader(key="upload").value.name
+    return str(next(UPLOADS.glob(f"*-{name}")))
+
+
+def _names(at: AppTest) -> list[str]:
+    return [e.label.split(":", 1)[1].rsplit("(", 1)[0].strip() for e in _segments(at)]
+
+
+def test_a_renamed_segment_keeps_its_name_at_another_k_where_it_is_the_same(app):
+    six, seven = custseg.segment(k=6), custseg.segment(k=7)
+    assert app.number_input[0].value == 6
+    spenders = next(p.id for p in six.profiles if p.name == "High spending, high income")
+    app.text_input[spenders].set_value("Big spenders").run()
+    app.number_input[0].set_value(7).run()
+    _no_dead_end(app)
+    # the same customers' segment at k=7 (by the library's --align-to matching)
+    same = next(p.id for p in seven.profiles if p.name == "High spending, high income")
+    names = _names(app)
+    assert names[same] == "Big spenders"
+    assert [n for i, n in enumerate(names) if i != same] == [
+        p.name for p in seven.profiles if p.id != same]  # the rest keep their suggested names
+    assert (f"'Big spenders' (segment {spenders} then, {same} now)"
+            in " ".join(i.value for i in app.info))
+    # the downloads use the carried name
+    assert "Big spenders" in app.selectbox(key="export_segment").options[same]
+    # and back to 6: the name returns to its segment there
+    app.number_input[0].set_value(6).run()
+    assert _names(app)[spenders] == "Big spenders"
+
+
+def test_a_name_without_a_clear_match_is_left_and_the_page_says_so(app):
+    six = custseg.segment(k=6)
+    lowest = next(p.id for p in six.profiles if p.name == "Low income, low spending")
+    app.text_input[lowest].set_value("Bargain hunters").run()
+    app.number_input[0].set_value(5).run()
+    _no_dead_end(app)
+    assert "Bargain hunters" not in _names(app)
+    assert _names(app) == [p.name for p in custseg.segment(k=5).profiles]
+    assert "Not carried, as no segment here clearly matches: 'Bargain hunters'" in " ".join(
+        i.value for i in app.info)

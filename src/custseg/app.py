@@ -19,10 +19,13 @@ import streamlit as st
 
 import custseg
 from custseg import app_detect, app_mapping, io
+from custseg.app_answer import answer_section, segment_figures
+from custseg.app_k import how_k_was_chosen, pick_k
 from custseg.app_messages import in_page_terms
+from custseg.app_names import CarriedNames, carry
 from custseg.errors import CustsegError
 from custseg.features.customers import read_customers
-from custseg.report import charts, profile_image, projection
+from custseg.report import profile_image, projection
 from custseg.schema import resolve_name
 from custseg.targeting import with_groups
 
@@ -30,6 +33,7 @@ SCATTER_POINTS = 5_000
 PREVIEW_ROWS = 10_000
 UPLOADS = Path(tempfile.gettempdir()) / "custseg-app"
 _SHOWN_AS: dict[str, str] = {}  # saved upload path -> the name the analyst uploaded
+_TYPED = "_typed_names"  # session state: the names typed at the k shown last, and that run
 
 
 def _save_upload(name: str, data: bytes) -> Path:
@@ -133,22 +137,6 @@ def quality_section(result: custseg.SegmentationResult) -> None:
             st.write(f"Not used: {column} ({in_page_terms(why)})")
 
 
-def structure_section(result: custseg.SegmentationResult) -> None:
-    """Natural groups or a continuum: how to read every segment that follows."""
-    structure = result.summary.get("structure")
-    if not structure:
-        return
-    figures = structure["figures"]
-    if structure["clustered"]:
-        st.info(f"**Natural groups.** {structure['verdict']}", icon=":material/bubble_chart:")
-    else:  # not an error: a continuum still cuts into useful ranges, the borders are drawn
-        st.warning(f"**A continuum, not natural groups.** {structure['verdict']}",
-                   icon=":material/linear_scale:")
-    st.caption(f"Method: {structure['method']}. Best k={figures['best_k']}, gap gain over k=1 "
-               f"{figures['gain_over_k1']:+.3f} ({figures['customers_checked']:,} customers "
-               "checked).")
-
-
 def stability_text(segment: dict[str, Any]) -> str:
     """ "stable (0.96)", or "not measured"."""
     if segment.get("stability") is None:
@@ -156,36 +144,12 @@ def stability_text(segment: dict[str, Any]) -> str:
     return f"{segment['stability_label']} ({segment['stability']:.2f})"
 
 
-def choose_k_section(result: custseg.SegmentationResult, data_key: str) -> int:
-    st.header("2. How many segments")
-    selection = result.summary["k_selection"]
-    st.markdown(f"**{selection['reason']}**  \nRule: {selection['rule']}.")
-    for warning in selection.get("warnings", []):
-        st.caption(f"Note: {in_page_terms(warning)}")
-    if selection["scores"]:
-        st.image(charts.k_selection_chart(selection["scores"], selection["recommended"]))
-        scores = pd.DataFrame(selection["scores"]).set_index("k")
-        stability = ["stability_min", "stability_mean"]
-        if set(stability) <= set(scores.columns) and scores[stability].notna().any().any():
-            # next to the silhouette: the rule reads the two together
-            rest = [c for c in scores.columns if c not in ("silhouette", *stability)]
-            scores = scores[["silhouette", *stability, *rest]].rename(columns={
-                "stability_min": "stability (least stable segment)",
-                "stability_mean": "stability (mean)"})
-            st.caption("Stability: mean Jaccard similarity of a segment with its best match over "
-                       f"{result.summary['stability']['runs']} bootstrap refits (Hennig's "
-                       "clusterboot); 0.75 and above is at least fairly stable.")
-        else:
-            scores = scores.drop(columns=stability, errors="ignore")
-        st.dataframe(scores, width="stretch")
-    # Keyed by the data and options: new data starts again from its recommendation.
-    return int(st.number_input("Number of segments (k)", min_value=2, max_value=50,
-                               value=int(selection["recommended"]), step=1,
-                               key=f"k_{data_key}"))
-
-
-def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
+def explore_section(result: custseg.SegmentationResult, run_key: str,
+                    carried: CarriedNames) -> None:
     st.header("3. The segments")
+    note = carried.note()
+    if note:
+        st.info(note, icon=":material/label:")
     points, _, xlabel, ylabel = projection(result)
     id_column = str(result.assignments.columns[0])
     frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1],
@@ -215,7 +179,6 @@ def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
     right.image(profile_image(result),
                 caption="How far each segment's average sits from all customers (in standard "
                         "deviations); numbers are segment averages.")
-    kpis = {k["segment"]: k for k in result.summary.get("kpis", [])}
     products = result.summary.get("products", {}).get("top_by_segment", {})
     stability = {s["id"]: s for s in result.summary.get("segments", [])}
     runs = result.summary.get("stability", {}).get("runs", 0)
@@ -226,7 +189,8 @@ def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
                  else f"{segment['stability_label']} {value:.2f}")
         with st.expander(f"Segment {profile.id}: {profile.name} ({profile.size:,} customers; "
                          f"{shown})"):
-            st.text_input("Name", value=profile.name, key=f"name_{run_key}_{profile.id}",
+            st.text_input("Name", value=carried.names.get(profile.id, profile.name),
+                          key=f"name_{run_key}_{profile.id}",
                           help="Edit the name; downloads and the report use it.")
             st.write(profile.description)
             if value is not None:
@@ -237,9 +201,9 @@ def explore_section(result: custseg.SegmentationResult, run_key: str) -> None:
                 why = ("stability is off (stability_runs=0)" if not runs
                        else "too small to appear in the resamples")
             st.markdown(f"**Stability: {stability_text(segment)}** ({why})")
-            figures = {k: v for k, v in kpis.get(profile.id, {}).items()
-                       if k not in ("segment", "name")}
-            st.dataframe(pd.DataFrame([figures]), hide_index=True)
+            figures = segment_figures(result.summary, profile.id)
+            if figures:
+                st.dataframe(pd.DataFrame([figures]), hide_index=True)
             play = profile.extra["playbook"]
             st.markdown(f"**Playbook: {play['goal']}**\n" + "\n".join(
                 f"- {a}" for a in play["actions"]) + f"\n\n_Rule: {play['rule']}_")
@@ -295,19 +259,25 @@ def main() -> None:
             return
         path, options = picked
         base = json.dumps({**options, "k": "auto"}, sort_keys=True)
-        result = _segment(path, base)
-        structure_section(result)
-        quality_section(result)
+        recommended = _segment(path, base)
         data_key = _widget_key(f"{path}{base}")
-        k = choose_k_section(result, data_key)
+        st.header("2. The answer in brief")
+        answer_box = st.container()  # filled once k is known: the answer for the k picked
+        k = pick_k(recommended.summary, data_key)
         chosen = json.dumps({**options, "k": k}, sort_keys=True)
-        if k != result.summary["k"]:
-            result = _segment(path, chosen)
         run_key = _widget_key(f"{path}{chosen}")
-        edited = {p.id: st.session_state.get(f"name_{run_key}_{p.id}", p.name).strip()
+        # The recommended k is the automatic run itself (its files keep how k was chosen).
+        if k == recommended.summary["k"]:
+            chosen = base
+        result = _segment(path, chosen)
+        carried = _carried_names(path, data_key, run_key, result)
+        edited = {p.id: st.session_state.get(f"name_{run_key}_{p.id}",
+                                             carried.names.get(p.id, p.name)).strip()
                   for p in result.profiles}
         renames = {i: n for i, n in edited.items()
                    if n != next(p.name for p in result.profiles if p.id == i)}
+        st.session_state[_TYPED] = {"data": data_key, "run": run_key, "options": chosen,
+                                    "names": renames}
         renames_json = json.dumps(renames, sort_keys=True)
         if renames:
             try:
@@ -315,13 +285,30 @@ def main() -> None:
             except CustsegError as exc:  # keep the page, so the name can be fixed
                 st.error(in_page_terms(str(exc)))
                 renames_json = "{}"
-        explore_section(result, run_key)
+        with answer_box:
+            answer_section(result.summary)
+        quality_section(result)
+        explore_section(result, run_key, carried)
+        how_k_was_chosen(recommended.summary)
         downloads_section(result, path, chosen, renames_json)
     except CustsegError as exc:
         st.error(in_page_terms(str(exc), _SHOWN_AS))
     except Exception as exc:  # noqa: BLE001 - the page must keep working, without a traceback
         st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Try another file or "
                  "option; the command line (CUSTSEG_DEBUG=1) shows details.")
+
+
+def _carried_names(path: str | None, data_key: str, run_key: str,
+                   result: custseg.SegmentationResult) -> CarriedNames:
+    """The names typed at the k shown last, carried to this k's matching segments: worked out
+    once on arriving at this k (then the name boxes hold them) and kept for the page's note."""
+    typed = st.session_state.get(_TYPED)
+    note_key = f"_carried_{run_key}"
+    if typed and typed["data"] == data_key and typed["run"] != run_key:
+        earlier = _segment(path, typed["options"])  # cached: the run the names were typed on
+        st.session_state[note_key] = carry(earlier, typed["names"], result)
+    found = st.session_state.get(note_key)
+    return found if isinstance(found, CarriedNames) else CarriedNames(len(result.profiles))
 
 
 def _widget_key(text: str) -> str:

@@ -46,6 +46,8 @@ class KMeansFit:
     # Set by the k sweep: the silhouette rows' distance sums by segment of this fit
     # (silhouette.distance_sums), from which the final silhouette is updated.
     silhouette_sums: np.ndarray | None = None
+    # Set by the k sweep with bootstrap on: each segment's stability, in the order of centers.
+    stability: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
             bootstrap = self._resamples(data)
         n_rows, n_distinct = data.n_rows, len(data.X)
         self.k_selection_: KSelection | None = None
+        self.sweep_fits_: dict[int, KMeansFit] = {}  # every k's fit (k alternatives)
         swept: KMeansFit | None = None
         if self.k == "auto":
             ks = k_range(self.k_min, min(self.k_max, MAX_K), n_rows, n_distinct)
@@ -241,7 +242,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
                     on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
                     bootstrap=bootstrap, restart_rows=restart_rows)
             k = self.k_selection_.recommended
-            swept = fits[k]
+            swept, self.sweep_fits_ = fits[k], fits
         else:
             k = int(self.k)
             check_k_fits(k, n_rows, n_distinct)

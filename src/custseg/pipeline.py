@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import align, purchases
+from . import align, alternatives, purchases
 from .clean import CleanTable, clean_table, read_customer_table
 from .engines import Engine, Progress, open_engine
 from .errors import ConfigError, DataError
@@ -229,6 +229,10 @@ def assemble(table: CustomerTable, staged: TableStages, engine: Engine,
         warning_lines += history.features.notes
     source = InputFacts(table.label, int(len(table.frame)), table.columns, table.dialect,
                         table.quality())
+    # The neighbouring ks in business terms, from the sweep's fits (no refit; ``alternatives``).
+    neighbours = alternatives.neighbours(
+        staged.model, clean.cleaned, fitted.prepared, fitted.feature_roles, staged.quiet,
+        alternatives.revenue_of(assignments, history is not None))
     cleaning = CleaningFacts(clean.id_column, fitted.used, fitted.constant,
                              clean.columns.skipped, clean.missing, clean.notes)
     return SegmentationResult(
@@ -238,4 +242,5 @@ def assemble(table: CustomerTable, staged: TableStages, engine: Engine,
         feature_roles=fitted.feature_roles, engine=engine.info(len(assignments)),
         warnings=tuple(warning_lines),
         alignment=fitted.alignment.summary() if fitted.alignment is not None else None,
-        history=history, quiet_features=tuple(staged.quiet.values()), currency=currency)
+        history=history, quiet_features=tuple(staged.quiet.values()), currency=currency,
+        k_alternatives=neighbours)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import io, outdir
+from .alternatives import KAlternative
 from .engines.base import EngineInfo
 from .errors import DataError
 from .model import SegmentModel
@@ -47,6 +48,8 @@ class SegmentationResult:
     history: HistoryExtras | None = None  # purchase histories only
     quiet_features: tuple[QuietFeature, ...] = ()  # kept out of names and plays (``spread``)
     currency: str | None = None  # as given (--currency); else detected in ``summary``
+    # The neighbouring ks' segments (``alternatives``); the run's own k joins them in summary.
+    k_alternatives: tuple[KAlternative, ...] = ()
 
     @cached_property
     def summary(self) -> dict[str, Any]:
@@ -55,7 +58,8 @@ class SegmentationResult:
                              profiles=self.profiles, assignments=self.assignments,
                              warnings=self.warnings, feature_roles=self.feature_roles,
                              alignment=self.alignment, history=self.history, engine=self.engine,
-                             quiet=self.quiet_features, currency=self.currency)
+                             quiet=self.quiet_features, currency=self.currency,
+                             alternatives=self.k_alternatives)
 
     @property
     def features_table(self) -> pd.DataFrame | None:

@@ -171,8 +171,11 @@ def sweep(
     fits = {k: replace(fits[k], silhouette_sums=part) for k, part in zip(ks, sums, strict=True)}
     with stage("stability"):
         judged = side_by_side(lambda k: _stability(bootstrap, fits[k]), ks)
+    # Kept with each fit too: each segment's stability, for the view of k in business terms.
+    fits = {k: replace(fits[k], stability=per_segment)
+            for k, (per_segment, _) in zip(ks, judged, strict=True)}
     scores = []
-    for k, sil, stability in zip(ks, sils, judged, strict=True):
+    for k, sil, (_, stability) in zip(ks, sils, judged, strict=True):
         labels, w = fits[k].labels, fit_rows.weight
         scores.append(KScore(
             k=k, inertia=fits[k].inertia, silhouette=sil,
@@ -207,12 +210,14 @@ def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
         f"{chosen.stability_min:.2f})")
 
 
-def _stability(bootstrap: Bootstrap | None, fit: KMeansFit) -> dict[str, float]:
+def _stability(bootstrap: Bootstrap | None, fit: KMeansFit
+               ) -> tuple[np.ndarray | None, dict[str, float]]:
+    """Each segment's stability and the KScore fields summing it up (none without bootstrap)."""
     if bootstrap is None:
-        return {}
+        return None, {}
     per_segment = bootstrap.judge(fit.centers)
-    return {"stability_min": float(np.nanmin(per_segment)),
-            "stability_mean": float(np.nanmean(per_segment))}
+    return per_segment, {"stability_min": float(np.nanmin(per_segment)),
+                         "stability_mean": float(np.nanmean(per_segment))}
 
 
 def trusted(score: KScore) -> bool:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import affinity, stability
 from ._version import __version__
+from .alternatives import KAlternative, chosen, in_k_order, revenue_of
 from .dialect import Dialect
 from .engines.base import EngineInfo
 from .kpis import segment_kpis
@@ -56,7 +57,8 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
                   warnings: Sequence[str], feature_roles: dict[str, str],
                   alignment: dict[str, Any] | None, history: HistoryExtras | None,
                   engine: EngineInfo, quiet: Sequence[QuietFeature] = (),
-                  currency: str | None = None) -> dict[str, Any]:
+                  currency: str | None = None,
+                  alternatives: Sequence[KAlternative] = ()) -> dict[str, Any]:
     selection = model.k_selection_.to_dict() if model.k_selection_ is not None else {
         "rule": f"k fixed by the user (k={model.n_clusters_})", "recommended": model.n_clusters_,
         "scores": [], "picks": {}, "reason": "k was given, not chosen", "warnings": []}
@@ -93,6 +95,11 @@ def build_summary(*, source: InputFacts, cleaning: CleaningFacts, model: Segment
         "segments": [{**p.to_dict(), **segment_stability(model, p.id),
                       **({"play_check": checks[p.id]} if p.id in checks else {})}
                      for p in profiles],
+        # The run's k beside its neighbours in business terms; its own entry is read from the
+        # profiles here, so it is the segments above (renamed ones too).
+        "k_alternatives": in_k_order(
+            chosen(profiles, assignments["segment"].to_numpy(), model.stability_,
+                   revenue_of(assignments, history is not None)), alternatives),
         "warnings": list(warnings),
         "roles": feature_roles,
         "names_guard": {"rule": QUIET_RULE, "kept_out": [q.to_dict() for q in quiet]},

@@ -63,9 +63,9 @@ def _expander_labels(page) -> list[str]:
 
 
 def _wait_for_segments(page, k: int) -> list[str]:
-    # the data-quality expander comes first
+    # the data-quality expander comes first, "How k was chosen" after the segments
     page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=\"stExpander\"]').length === {k + 1}")
+        f"document.querySelectorAll('[data-testid=\"stExpander\"]').length === {k + 2}")
     page.wait_for_timeout(500)
     return _expander_labels(page)
 
@@ -75,7 +75,7 @@ def test_upload_pick_k_download_and_recover(page, tmp_path):
     # The empty widget states the limit it enforces (once it holds a file, it shows the file).
     page.get_by_text("1MB per file").wait_for()
     page.locator('input[type="file"]').set_input_files(str(custseg.sample_path()))
-    page.get_by_text("2. How many segments").wait_for()
+    page.get_by_text("2. The answer in brief").wait_for()
     page.screenshot(path=str(SHOTS / "1-uploaded.png"), full_page=True)
 
     k_box = page.get_by_label("Number of segments (k)")
@@ -219,7 +219,7 @@ def test_a_history_mapped_in_the_page_renamed_another_k_and_downloaded(page, tmp
     assert "'cust_ref' repeats like a customer id" in warning.inner_text()
     assert page.get_by_role("radio", name="Purchase history (one row per purchase line)"
                             ).is_checked()
-    assert page.get_by_text("2. How many segments").count() == 0  # nothing ran on a guess
+    assert page.get_by_text("2. The answer in brief").count() == 0  # nothing ran on a guess
     steps.done("1-history-mapping", "What is it?")
 
     _pick(page, "Customer id column", "cust_ref")
@@ -228,6 +228,13 @@ def test_a_history_mapped_in_the_page_renamed_another_k_and_downloaded(page, tmp
     labels = _wait_for_segments(page, k)
     assert sum(int(x.rsplit("(", 1)[1].split()[0].replace(",", "")) for x in labels) == \
         lines["cust_ref"].nunique()
+    # the answer first: customers and revenue as people write them
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    assert any(m.startswith("Customers") and f"{lines['cust_ref'].nunique():,}" in m
+               for m in metrics)
+    revenue = f"{lines['spend'].sum():,.0f}"
+    assert any(m.startswith("Revenue") and revenue in m for m in metrics), (metrics, revenue)
+    steps.done("2-history-answer", "2. The answer in brief")
     steps.done("2-history-segmented", "3. The segments")
 
     _rename(page, 0, "Our best customers")
@@ -237,8 +244,10 @@ def test_a_history_mapped_in_the_page_renamed_another_k_and_downloaded(page, tmp
     k_box.fill(str(k + 1))
     k_box.press("Enter")
     assert len(_wait_for_segments(page, k + 1)) == k + 1
+    # the name typed at k is carried to its segment at k + 1, or the page says why not
+    page.locator('[data-testid="stAlert"]').filter(has_text="'Our best customers'").wait_for()
     _rename(page, 1, "Second look")  # at the new k too, and into the downloads below
-    steps.done("4-history-another-k", "2. How many segments")
+    steps.done("4-history-another-k", "2. The answer in brief")
 
     saved: dict[str, Path] = {}
     for file in ("segments.csv", "model.json", "report.html", "target list"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .markup import c, e
+from .markup import K_ALTERNATIVES_ID, c, e, either
 
 
 def money(value: float, symbol: str | None, decimals: int = 0) -> str:
@@ -75,6 +75,10 @@ def answer(s: dict[str, Any]) -> str:
     if with_money:
         out += _headline(s, kpis, symbol)
     out += _segment_table(s, kpis, symbol, with_money)
+    others = [row["k"] for row in s.get("k_alternatives") or [] if row["k"] != s["k"]]
+    if others:
+        out += (f'<p class="muted">With {either(others)} segments instead: see '
+                f'<a href="#{K_ALTERNATIVES_ID}">Other k in business terms</a>.</p>\n')
     return out + _trust(s)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .answer import money as amount
+from .k_table import k_table
 from .markup import Page, c, chart, e, join
 from .svg import human
 
@@ -13,7 +14,7 @@ from .svg import human
 def choose_k(s: dict[str, Any], page: Page) -> str:
     sel = s["k_selection"]
     out = (f'\n<h2 id="choose-k">How k was chosen</h2>\n<p><b>{e(sel["reason"])}</b><br>'
-           f'<span class="muted">Rule: {e(sel["rule"])}.</span></p>\n'
+           f'<span class="muted">Rule: {e(sel["rule"])}.</span></p>\n' + k_table(s) +
            f'<p>Silhouette of the {s["k"]} segments: <b>{s["silhouette"]:.3f}</b> (from -1 to '
            f"1; higher means customers sit closer to their own segment than to the next), on "
            f"{len(s['features'])} features.</p>\n")

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+# The id of the "Other k in business terms" table (``k_table``), which the answer links to.
+K_ALTERNATIVES_ID = "k-alternatives"
+
 
 def e(value: object) -> str:
     """Text from the data as HTML text (quotes too: some of it lands in attributes)."""
@@ -20,6 +23,12 @@ def c(value: float) -> str:
 
 def join(items: Sequence[str], sep: str = ", ") -> str:
     return sep.join(items)
+
+
+def either(ks: Sequence[int]) -> str:
+    """Numbers as one reads them out as choices: '3, 5 or 6'."""
+    words = [str(k) for k in ks]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def code_list(names: Sequence[Any]) -> str:

@@ -44,6 +44,7 @@ CSS = """
   .structure p { margin: .3em 0; }
   .stability-line { margin: .2em 0 .5em; }
   #roles td, #roles th { text-align: left; }
+  .k-alternatives td, .k-alternatives th { text-align: left; vertical-align: top; }
 """
 
 
