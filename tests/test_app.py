@@ -344,7 +344,8 @@ def test_the_currency_the_result_carries_is_written_with_the_money():
                          "revenue": 1234.4, "revenue_share": 0.6},
                         {"segment": 1, "name": "b", "customers": 2, "share": 2 / 3,
                          "revenue": 822.9, "revenue_share": 0.4}]}
-    from custseg.app_answer import headline, lead
+    from custseg.app_answer import headline
+    from custseg.report.answer import lead
     assert lead(summary) == "3 customers spent 2,057 EUR. They fall into 2 segments."
     assert headline(summary) == "**a**: 33% of customers (1) bring 60% of revenue (1,234 EUR)."
 

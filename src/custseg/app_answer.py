@@ -14,46 +14,22 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .report.answer import money, percent, period, stability_words
-
-
-def _symbol(summary: dict[str, Any]) -> str | None:
-    return (summary.get("currency") or {}).get("symbol")
-
-
-def revenue(summary: dict[str, Any]) -> float | None:
-    """All customers' revenue: the segments' revenue summed, as report.html's answer adds it;
-    None when the run has no money column (a customer table, or a history without amounts)."""
-    kpis = summary.get("kpis") or []
-    if not any(k.get("revenue") is not None for k in kpis):
-        return None
-    return float(sum(k["revenue"] for k in kpis))
-
-
-def covered(summary: dict[str, Any]) -> str | None:
-    """'1 January 1997 to 13 June 1998 (17 months)' for a history; None for a customer table."""
-    quality = (summary.get("transactions") or {}).get("quality")
-    return period(quality["first_day"], quality["last_day"]) if quality else None
-
-
-def lead(summary: dict[str, Any]) -> str:
-    """One sentence: who, how many, how much, in how many segments."""
-    when, total = covered(summary), revenue(summary)
-    text = (f"From {when}, {summary['n_customers']:,} customers" if when
-            else f"{summary['n_customers']:,} customers")
-    if total is not None:
-        text += f" spent {money(total, _symbol(summary))}."
-    elif when:
-        text += " were segmented (the history has no money column, so revenue is not known)."
-    else:
-        text += " were segmented."
-    return text + f" They fall into {summary['k']} segments."
+from .report.answer import (
+    best_segment,
+    covered,
+    currency_symbol,
+    lead,
+    money,
+    percent,
+    stability_words,
+    total_revenue,
+)
 
 
 def segment_rows(summary: dict[str, Any]) -> pd.DataFrame:
     """One row per segment, every figure written for people: the answer's table."""
     kpis = {k["segment"]: k for k in summary.get("kpis") or []}
-    with_money = revenue(summary) is not None
+    with_money = total_revenue(summary) is not None
     rows = []
     for segment in summary["segments"]:
         figures = kpis.get(segment["id"], {})
@@ -63,7 +39,7 @@ def segment_rows(summary: dict[str, Any]) -> pd.DataFrame:
                "share of customers": percent(segment["share"])}
         if with_money:
             row["share of revenue"] = percent(figures.get("revenue_share"))
-            row["revenue at stake"] = money(figures.get("revenue") or 0, _symbol(summary))
+            row["revenue at stake"] = money(figures.get("revenue") or 0, currency_symbol(summary))
         row["play"] = f"{play['goal']}: {play['actions'][0]}"
         row["stability"] = segment["stability_label"]
         rows.append(row)
@@ -71,19 +47,19 @@ def segment_rows(summary: dict[str, Any]) -> pd.DataFrame:
 
 
 def headline(summary: dict[str, Any]) -> str | None:
-    """The segment that brings the most revenue per customer, in one sentence (as the report)."""
-    kpis = [k for k in summary.get("kpis") or [] if k.get("revenue_share") is not None]
-    if not kpis:
+    """The segment that brings the most revenue per customer, in one sentence (the report's
+    choice, ``best_segment``)."""
+    best = best_segment(summary)
+    if best is None:
         return None
-    best = max(kpis, key=lambda k: k["revenue_share"] / k["share"])
     return (f"**{best['name']}**: {percent(best['share'])} of customers "
             f"({best['customers']:,}) bring {percent(best['revenue_share'])} of revenue "
-            f"({money(best['revenue'], _symbol(summary))}).")
+            f"({money(best['revenue'], currency_symbol(summary))}).")
 
 
 def segment_figures(summary: dict[str, Any], segment_id: int) -> dict[str, str]:
     """A segment's KPIs as people read them (shares in %, money in the run's currency)."""
-    symbol = _symbol(summary)
+    symbol = currency_symbol(summary)
     found: dict[str, Any] = next(
         (k for k in summary.get("kpis") or [] if k["segment"] == segment_id), {})
     written = {
@@ -112,9 +88,9 @@ def answer_section(summary: dict[str, Any]) -> None:
     """The answer in brief: the first thing after a run, above every statistic."""
     st.markdown(lead(summary))
     figures = [("Customers", f"{summary['n_customers']:,}")]
-    total, when = revenue(summary), covered(summary)
+    total, when = total_revenue(summary), covered(summary)
     if total is not None:
-        figures.append(("Revenue", money(total, _symbol(summary))))
+        figures.append(("Revenue", money(total, currency_symbol(summary))))
     if when:
         figures.append(("Period", when.split(" (")[-1].rstrip(")")))
     figures.append(("Segments", str(summary["k"])))

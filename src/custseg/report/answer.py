@@ -49,45 +49,70 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def currency_symbol(s: dict[str, Any]) -> str | None:
+    """The currency the run's money is shown in (``--currency`` or detected), if any."""
+    return (s.get("currency") or {}).get("symbol")
+
+
+def total_revenue(s: dict[str, Any]) -> float | None:
+    """All customers' revenue, the segments' revenue summed; None without a money column."""
+    kpis = s.get("kpis") or []
+    if not any(k.get("revenue") is not None for k in kpis):
+        return None
+    return float(sum(k["revenue"] for k in kpis))
+
+
+def covered(s: dict[str, Any]) -> str | None:
+    """'1 January 1997 to 13 June 1998 (17 months)' for a history; None for a customer table."""
+    quality = (s.get("transactions") or {}).get("quality")
+    return period(quality["first_day"], quality["last_day"]) if quality else None
+
+
+def lead(s: dict[str, Any]) -> str:
+    """One sentence: who, how many, how much, in how many segments."""
+    when, revenue = covered(s), total_revenue(s)
+    text = (f"From {when}, {c(s['n_customers'])} customers" if when
+            else f"{c(s['n_customers'])} customers")
+    text += (f" spent {money(revenue, currency_symbol(s))}." if revenue is not None else
+             " were segmented (the history has no money column, so revenue is not known)."
+             if when else " were segmented.")
+    return text + f" They fall into {s['k']} segments."
+
+
+def best_segment(s: dict[str, Any]) -> dict[str, Any] | None:
+    """The KPIs of the segment that brings the most revenue per customer (None without money):
+    the headline of the answer, in the report and the app."""
+    kpis = [k for k in s.get("kpis") or [] if k.get("revenue_share") is not None]
+    return max(kpis, key=lambda k: k["revenue_share"] / k["share"]) if kpis else None
+
+
 def answer(s: dict[str, Any]) -> str:
     """The section "The answer in brief" (id ``answer``)."""
-    symbol = (s.get("currency") or {}).get("symbol")
+    symbol = currency_symbol(s)
     kpis = {k["segment"]: k for k in s.get("kpis") or []}
-    with_money = any(k.get("revenue") is not None for k in kpis.values())
-    revenue = sum(k["revenue"] for k in kpis.values()) if with_money else None
-    quality = (s.get("transactions") or {}).get("quality")
-    covered = period(quality["first_day"], quality["last_day"]) if quality else None
-    lead = (f"From {covered}, {c(s['n_customers'])} customers" if covered
-            else f"{c(s['n_customers'])} customers")
-    lead += (f" spent {money(revenue, symbol)}." if revenue is not None else
-             " were segmented (the history has no money column, so revenue is not known)."
-             if quality else " were segmented.")
-    lead += f" They fall into {s['k']} segments."
+    revenue = total_revenue(s)
+    with_money = revenue is not None
+    when = covered(s)
     figures = [f'<div class="figure"><b>{c(s["n_customers"])}</b>customers</div>']
     if revenue is not None:
         figures.append(f'<div class="figure"><b>{e(money(revenue, symbol))}</b>revenue</div>')
-    if covered:
-        figures.append(f'<div class="figure"><b>{e(covered.split(" (")[-1].rstrip(")"))}</b>'
+    if when:
+        figures.append(f'<div class="figure"><b>{e(when.split(" (")[-1].rstrip(")"))}</b>'
                        f"of purchases</div>")
     figures.append(f'<div class="figure"><b>{s["k"]}</b>segments</div>')
-    out = (f'\n<h2 id="answer">The answer in brief</h2>\n<p class="lead">{e(lead)}</p>\n'
+    out = (f'\n<h2 id="answer">The answer in brief</h2>\n<p class="lead">{e(lead(s))}</p>\n'
            f'<div class="figures">\n  ' + "\n  ".join(figures) + "\n</div>\n")
-    if with_money:
-        out += _headline(s, kpis, symbol)
+    best = best_segment(s)
+    if best is not None:
+        out += (f'<p class="headline"><b>{e(best["name"])}</b>: {percent(best["share"])} of '
+                f"customers ({c(best['customers'])}) bring {percent(best['revenue_share'])} "
+                f"of revenue ({e(money(best['revenue'], symbol))}).</p>\n")
     out += _segment_table(s, kpis, symbol, with_money)
     others = [row["k"] for row in s.get("k_alternatives") or [] if row["k"] != s["k"]]
     if others:
         out += (f'<p class="muted">With {either(others)} segments instead: see '
                 f'<a href="#{K_ALTERNATIVES_ID}">Other k in business terms</a>.</p>\n')
     return out + _trust(s)
-
-
-def _headline(s: dict[str, Any], kpis: dict[int, dict[str, Any]], symbol: str | None) -> str:
-    """The segment that brings the most revenue per customer, said in one sentence."""
-    best = max(kpis.values(), key=lambda k: (k.get("revenue_share") or 0) / k["share"])
-    return (f'<p class="headline"><b>{e(best["name"])}</b>: {percent(best["share"])} of '
-            f"customers ({c(best['customers'])}) bring {percent(best['revenue_share'])} of "
-            f"revenue ({e(money(best['revenue'], symbol))}).</p>\n")
 
 
 def _segment_table(s: dict[str, Any], kpis: dict[int, dict[str, Any]], symbol: str | None,
