@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg.app_detect import history_columns, history_reason
+from custseg.app_detect import history_reason
 from custseg.app_messages import in_page_terms
-from custseg.features.columns import map_columns
+from custseg.features.columns import find_columns, map_columns
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -283,7 +283,7 @@ def test_common_spellings_of_the_customer_and_date_columns_are_recognised(header
                                                                           date):
     found = map_columns(header, {})
     assert (found.customer, found.date) == (customer, date)
-    assert history_columns(header)["customer"] == customer  # what the page pre-fills
+    assert find_columns(header)["customer"] == customer  # what the page pre-fills
 
 
 def test_a_customer_table_is_not_taken_for_a_history(mall):

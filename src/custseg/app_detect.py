@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .features.columns import ROLE_NAMES
+from .features.columns import find_columns
 from .names import column_key
 
 REQUIRED_HISTORY_ROLES = ("customer", "date")
@@ -19,22 +19,6 @@ _ID_HINTS = ("id", "no", "num", "code", "key", "ref", "cust", "client", "member"
              "user", "shopper", "buyer")
 # Fewer distinct values than this are a category (units bought, a store), not customers.
 MIN_DISTINCT_IDS = 10
-
-
-def history_columns(columns: list[str]) -> dict[str, str | None]:
-    """Each history role's column found by name (``map_columns``'s rule: the synonyms of
-    ``ROLE_NAMES`` in order, a column used once), None where no name matches."""
-    by_key: dict[str, str] = {}
-    for column in columns:
-        by_key.setdefault(column_key(column), column)
-    found: dict[str, str | None] = {}
-    taken: set[str] = set()
-    for role, names in ROLE_NAMES.items():
-        found[role] = next((by_key[n] for n in names if n in by_key and by_key[n] not in taken),
-                           None)
-        if found[role]:
-            taken.add(str(found[role]))
-    return found
 
 
 def _is_whole_or_text(values: pd.Series) -> bool:
@@ -66,7 +50,7 @@ def is_date_column(values: pd.Series) -> bool:
 
 def date_column(frame: pd.DataFrame) -> str | None:
     """The column holding purchase dates: named like one, else the first whose values are."""
-    named = history_columns([str(c) for c in frame.columns])["date"]
+    named = find_columns([str(c) for c in frame.columns])["date"]
     if named is not None and is_date_column(frame[named]):
         return named
     return next((str(c) for c in frame.columns if is_date_column(frame[c])), named)
@@ -88,7 +72,7 @@ def repeated_id_column(frame: pd.DataFrame, named: str | None) -> str | None:
 
 def history_reason(frame: pd.DataFrame) -> str | None:
     """Why ``frame`` (a file's first rows) looks like a purchase history, or None."""
-    named = history_columns([str(c) for c in frame.columns])["customer"]
+    named = find_columns([str(c) for c in frame.columns])["customer"]
     ids = repeated_id_column(frame, named)
     dates = date_column(frame)
     if ids is None or dates is None or ids == dates:

@@ -17,13 +17,12 @@ import streamlit as st
 
 from .app_detect import (
     REQUIRED_HISTORY_ROLES,
-    history_columns,
     history_reason,
     repeated_id_column,
     unnamed_id_columns,
 )
 from .errors import DataError
-from .features.columns import ROLE_NAMES
+from .features.columns import ROLE_NAMES, find_columns
 from .schema import choose_roles, normalise_columns
 
 KINDS = ("Customer table (one row per customer)", "Purchase history (one row per purchase line)")
@@ -46,7 +45,7 @@ def _history_keys() -> list[str]:
 def detected_choices(preview: pd.DataFrame, detected_id: str | None) -> dict[str, Any]:
     """Every mapping widget's starting value for this file, from detection alone."""
     columns = [str(c) for c in preview.columns]
-    found = history_columns(columns)
+    found = find_columns(columns)
     choices: dict[str, Any] = {"kind": KINDS[1] if history_reason(preview) else KINDS[0]}
     for role in ROLE_NAMES:
         optional = role not in REQUIRED_HISTORY_ROLES

@@ -49,7 +49,27 @@ class ColumnMap:
 
 
 def map_columns(columns: list[str], given: dict[str, str | None]) -> ColumnMap:
-    """Resolve every role: the flag's column when given (it must exist), else detection."""
+    """Resolve every role: the flag's column when given (it must exist), else detection; the
+    customer and the date must be found."""
+    found = find_columns(columns, given)
+    shown = ", ".join(f"'{c}'" for c in columns)
+    for role in ("customer", "date"):
+        if not found[role]:
+            examples = ", ".join(ROLE_NAMES[role][:4])
+            raise DataError(
+                f"no {'customer id' if role == 'customer' else 'purchase date'} column found "
+                f"(looked for names like {examples}; columns are: {shown}); name it with "
+                f"{FLAGS[role]}"
+            )
+    return ColumnMap(**found)  # type: ignore[arg-type]
+
+
+def find_columns(columns: list[str], given: dict[str, str | None] | None = None
+                 ) -> dict[str, str | None]:
+    """Each role's column: the flag's when given (it must exist), else the first synonym of
+    ``ROLE_NAMES`` among the columns not taken by an earlier role; None where none matches
+    (the web app pre-fills its mapping with this and lets the analyst fill the gaps)."""
+    given = given or {}
     by_key: dict[str, str] = {}
     for column in columns:
         by_key.setdefault(column_key(column), column)
@@ -69,12 +89,4 @@ def map_columns(columns: list[str], given: dict[str, str | None]) -> ColumnMap:
                                 if n in by_key and by_key[n] not in taken), None)
         if found[role]:
             taken.add(found[role])  # type: ignore[arg-type]
-    for role in ("customer", "date"):
-        if not found[role]:
-            examples = ", ".join(ROLE_NAMES[role][:4])
-            raise DataError(
-                f"no {'customer id' if role == 'customer' else 'purchase date'} column found "
-                f"(looked for names like {examples}; columns are: {shown}); name it with "
-                f"{FLAGS[role]}"
-            )
-    return ColumnMap(**found)  # type: ignore[arg-type]
+    return found
