@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 
 from .cores import one_thread
+from .kmeans import assign
 from .model import SegmentModel
 from .profile import SegmentProfile, profile_segments
 from .spread import QuietFeature
 
 BELOW = 1  # neighbours under the run's k (k-1)
 ABOVE = 2  # neighbours over it (k+1, k+2): splitting a segment is the usual next question
-CHUNK = 65_536  # customers assigned at a time (bounds the distance matrix's memory)
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,9 @@ def _nearest(prepared: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.
     """Each customer's segment, numbered largest first, and for each such segment the index
     of its centre in ``centers``. A centre nearest to no customer is left out, so profiles
     never see an empty segment."""
-    # The nearest centre minimises |c|^2 - 2 x.c: the customers' own norms (a third of
-    # ``kmeans.assign``'s time) and the distances are not needed here. In chunks, as there.
-    raw = np.empty(len(prepared), dtype=np.int64)
-    center_sq = (centers**2).sum(axis=1)
-    for start in range(0, len(prepared), CHUNK):
-        block = prepared[start:start + CHUNK]
-        raw[start:start + CHUNK] = (center_sq[None, :] - 2 * block @ centers.T).argmin(axis=1)
+    # The assignment every other path makes (ties to the lowest id), so a neighbour's
+    # customers are the ones scoring with that k's centres would give.
+    raw, _ = assign(prepared, centers)
     sizes = np.bincount(raw, minlength=len(centers))
     kept = np.argsort(-sizes, kind="stable")[: int((sizes > 0).sum())]
     rank = np.full(len(centers), -1)
