@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import custseg
-from custseg import alternatives
+from custseg import select_k
 from custseg.datasets.synthetic_history import purchase_history
 from custseg.kmeans import assign
 from custseg.report import render_report
@@ -117,10 +117,10 @@ def test_renamed_segments_are_renamed_in_the_runs_k(table_run):
 
 
 def test_neighbour_ks_stay_in_the_sweep():
-    assert alternatives.neighbour_ks(4, range(2, 11)) == [3, 5, 6]
-    assert alternatives.neighbour_ks(2, range(2, 11)) == [3, 4]
-    assert alternatives.neighbour_ks(10, range(2, 11)) == [9]
-    assert alternatives.neighbour_ks(4, [4]) == []
+    assert select_k.neighbour_ks(4, range(2, 11)) == [3, 5, 6]
+    assert select_k.neighbour_ks(2, range(2, 11)) == [3, 4]
+    assert select_k.neighbour_ks(10, range(2, 11)) == [9]
+    assert select_k.neighbour_ks(4, [4]) == []
 
 
 def test_the_report_shows_the_table_and_the_answer_points_to_it(history_run):

@@ -133,6 +133,8 @@ BAD_PARAMS = [
     ({"k_min": 5, "k_max": 4}, r"The 'k_max' parameter must be an int >= k_min \(5\)\. Got 4"),
     ({"n_init": 0}, r"The 'n_init' parameter must be an int >= 1\. Got 0"),
     ({"seed": -1}, r"The 'seed' parameter must be a non-negative int\. Got -1"),
+    ({"stability_ks": "some"},
+     r"The 'stability_ks' parameter must be 'contenders' or 'all'\. Got 'some'"),
 ]
 
 

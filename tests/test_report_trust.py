@@ -120,8 +120,12 @@ def test_k_table_and_chart_carry_stability_when_k_is_chosen(mall_auto, mall_no_s
     assert selection["scores"]
     section = page[page.index('id="choose-k"'):page.index('id="data"')]
     assert "<th>stability (least / mean)</th>" in section
-    for row in selection["scores"]:
+    judged = [row for row in selection["scores"] if row["k"] in selection["stability_judged"]]
+    assert judged and len(judged) < len(selection["scores"])
+    for row in judged:
         assert f"{row['stability_min']:.2f} / {row['stability_mean']:.2f}" in section
+    skipped = [str(row["k"]) for row in selection["scores"] if row not in judged]
+    assert f"Not judged for k={', '.join(skipped)}:" in section
     chosen = re.search(r'<tr class="chosen">(.*?)</tr>', section, re.S)
     assert chosen and f"<td>{result.summary['k']} (chosen)</td>" in chosen.group(1)
     assert html.escape(selection["rule"]) in section

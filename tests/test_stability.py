@@ -45,13 +45,35 @@ def test_mall_auto_still_picks_five_with_stability_per_k(mall_auto):
     assert summary["k"] == 5
     scores = summary["k_selection"]["scores"]
     assert [s["k"] for s in scores] == list(range(2, 11))
+    judged = summary["k_selection"]["stability_judged"]
+    silhouettes = {s["k"]: s["silhouette"] for s in scores}
+    can_win = {k for k, sil in silhouettes.items() if sil >= max(silhouettes.values()) - 0.05}
+    assert set(judged) == can_win | {4, 6, 7}  # and the ks shown beside k=5
     for s in scores:
-        assert 0 <= s["stability_min"] <= s["stability_mean"] <= 1
+        if s["k"] in judged:
+            assert 0 <= s["stability_min"] <= s["stability_mean"] <= 1
+        else:
+            assert s["stability_min"] is None and s["stability_mean"] is None
     five = next(s for s in scores if s["k"] == 5)
     assert five["stability_min"] == pytest.approx(min(x["stability"] for x in summary["segments"]),
                                                   abs=1e-3)
     assert summary["structure"]["clustered"] is True
     assert summary["structure"]["verdict"].startswith("The customers form natural groups")
+
+
+def test_judging_every_k_changes_nothing_but_fills_the_others(mall_auto):
+    # The refits of a k do not depend on which other ks are judged (common random numbers):
+    # judging all of them gives the same figures where both judged, and the same choice.
+    every = custseg.segment(None, features=INCOME_SPEND, seed=0, stability_ks="all").summary
+    assert every["k_selection"]["stability_judged"] == list(range(2, 11))
+    assert all(s["stability_min"] is not None for s in every["k_selection"]["scores"])
+    few = {s["k"]: s for s in mall_auto.summary["k_selection"]["scores"]}
+    for s in every["k_selection"]["scores"]:
+        if s["k"] in mall_auto.summary["k_selection"]["stability_judged"]:
+            assert s == few[s["k"]]
+    assert every["k_selection"]["recommended"] == mall_auto.summary["k_selection"]["recommended"]
+    assert every["k_selection"]["reason"] == mall_auto.summary["k_selection"]["reason"]
+    assert every["segments"] == mall_auto.summary["segments"]
 
 
 def test_same_seed_same_stability_and_structure(mall_auto):

@@ -1,6 +1,6 @@
 """k in business terms: the recommended k beside its neighbours, as segments a manager reads.
 
-For the k of the run and each neighbour (``BELOW`` under it to ``ABOVE`` over it, among the ks
+For the k of the run and each neighbour (``select_k.neighbour_ks``: k-1 to k+2, among the ks
 the sweep tried), each segment's name, customers, share of customers, share of revenue (purchase
 histories with money) and bootstrap stability. So choosing 3, 4 or 5 segments reads as "who, how
 many, how much revenue", not as silhouettes.
@@ -26,10 +26,8 @@ from .cores import one_thread
 from .kmeans import assign
 from .model import SegmentModel
 from .profile import SegmentProfile, profile_segments
+from .select_k import neighbour_ks
 from .spread import QuietFeature
-
-BELOW = 1  # neighbours under the run's k (k-1)
-ABOVE = 2  # neighbours over it (k+1, k+2): splitting a segment is the usual next question
 
 
 @dataclass(frozen=True)
@@ -60,11 +58,6 @@ class KAlternative:
 
     def to_dict(self) -> dict[str, Any]:
         return {"k": self.k, "segments": [s.to_dict() for s in self.segments]}
-
-
-def neighbour_ks(k: int, swept: Sequence[int]) -> list[int]:
-    """The ks beside ``k`` worth showing: k-BELOW to k+ABOVE, among those the sweep tried."""
-    return [other for other in sorted(swept) if other != k and k - BELOW <= other <= k + ABOVE]
 
 
 def neighbours(model: SegmentModel, frame: pd.DataFrame, prepared: np.ndarray,

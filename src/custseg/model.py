@@ -39,7 +39,7 @@ from .kmeans import (
     fit_restarts,
 )
 from .prep import Preparer
-from .select_k import KSelection, check_k_fits, k_range, sweep
+from .select_k import STABILITY_KS, KSelection, check_k_fits, k_range, sweep
 from .silhouette import moved_sums, silhouette_of, silhouettes
 from .stability import DEFAULT_RUNS, STABILITY_SAMPLE, Bootstrap
 from .structure import Structure, check_structure
@@ -65,6 +65,7 @@ _ALLOWED = {
     "fit_sample": f"an int >= {MIN_SAMPLE}",
     "silhouette_sample": f"an int >= {MIN_SAMPLE}",
     "stability_runs": "an int >= 0 (0 turns stability off)",
+    "stability_ks": " or ".join(f"'{name}'" for name in STABILITY_KS),
 }
 
 
@@ -131,7 +132,11 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         distinct rows than this; otherwise the silhouette is exact.
     stability_runs : int
         Bootstrap refits judging every segment's stability (``stability``; 0 turns it off).
-        With ``k="auto"`` every k of the sweep is judged and the rule weighs it.
+        With ``k="auto"`` the rule weighs it for the ks it can choose.
+    stability_ks : "contenders" or "all"
+        With ``k="auto"``, which ks of the sweep bootstrap stability judges: "contenders" the
+        ks the rule can choose (silhouette within ``select_k.SIMILAR_SILHOUETTE`` of the best)
+        and the ks shown beside the choice; "all" every k (slower; ``custseg choose-k``).
 
     Attributes beyond scikit-learn's: ``stability_`` (each segment's mean bootstrap Jaccard, or
     None), ``structure_`` (``structure.Structure``: natural groups or a continuum),
@@ -142,7 +147,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self, k: int | str = "auto", *, k_min: int = 2, k_max: int = 10, n_init: int = 10,
         max_iter: int = 300, seed: int = 0, log1p: str | list[str] = "none",
         fit_sample: int = 20_000, silhouette_sample: int = 10_000,
-        stability_runs: int = DEFAULT_RUNS,
+        stability_runs: int = DEFAULT_RUNS, stability_ks: str = "contenders",
     ) -> None:
         self.k = k
         self.k_min = k_min
@@ -154,6 +159,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.fit_sample = fit_sample
         self.silhouette_sample = silhouette_sample
         self.stability_runs = stability_runs
+        self.stability_ks = stability_ks
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "k": [Interval(Integral, 2, MAX_K, closed="both"), StrOptions({"auto"})],
@@ -166,6 +172,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         "fit_sample": [Interval(Integral, MIN_SAMPLE, None, closed="left")],
         "silhouette_sample": [Interval(Integral, MIN_SAMPLE, None, closed="left")],
         "stability_runs": [Interval(Integral, 0, None, closed="left")],
+        "stability_ks": [StrOptions(set(STABILITY_KS))],
     }
 
     def check_params(self) -> None:
@@ -240,7 +247,8 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
                 self.k_selection_, fits = sweep(
                     fit_rows, sil_rows, ks, int(self.seed), self.n_init, self.max_iter,
                     on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
-                    bootstrap=bootstrap, restart_rows=restart_rows)
+                    bootstrap=bootstrap, restart_rows=restart_rows,
+                    stability_ks=str(self.stability_ks))
             k = self.k_selection_.recommended
             swept, self.sweep_fits_ = fits[k], fits
         else:

@@ -57,6 +57,7 @@ class SegmentOptions:
     n_init: int = 10
     max_iter: int = 300
     stability_runs: int = DEFAULT_RUNS
+    stability_ks: str = "contenders"  # with k="auto": the ks stability judges (SegmentModel)
     align_to: str | os.PathLike[str] | SegmentModel | None = None
     # Where it runs
     engine: str = "local"
@@ -114,6 +115,7 @@ class SegmentOptions:
         return SegmentModel(k=self.k, k_min=self.k_min, k_max=self.k_max, seed=self.seed,
                             n_init=self.n_init, max_iter=self.max_iter,
                             stability_runs=self.stability_runs,
+                            stability_ks=self.stability_ks,
                             log1p=_log1p_param(chosen))
 
 

@@ -56,7 +56,8 @@ def segment(data: str | os.PathLike[str] | pd.DataFrame | None = None, *,
       the name is wrong, see ``roles``);
     - the model: ``k`` (int or "auto"), ``k_min``, ``k_max``, ``seed``, ``n_init``,
       ``max_iter``, ``stability_runs`` (bootstrap refits judging each segment, 0: off; see
-      ``stability``), ``align_to`` (an earlier model or its path: matching segments keep their
+      ``stability``), ``stability_ks`` (with k "auto": "contenders", the ks the rule can
+      choose and those shown beside the choice, or "all"), ``align_to`` (an earlier model or its path: matching segments keep their
       ids and names, see ``align``);
     - where it runs: ``engine`` ("local" or "spark"), ``spark_master``, ``spark_conf``.
     """

@@ -16,7 +16,7 @@ tolerance hid real structure, so the pick is now the plain maximum.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -33,6 +33,13 @@ SILHOUETTE_TOLERANCE = 0.01
 TINY_SEGMENT_SHARE = 0.02
 FAIRLY_STABLE = 0.75  # Hennig's lower bound of "fairly stable" (see stability.LABELS)
 SIMILAR_SILHOUETTE = 0.05
+# The ks shown beside the chosen one ("k in business terms", ``alternatives``): k-BELOW to
+# k+ABOVE, among the ks swept. Splitting a segment is the usual next question, hence two above.
+BELOW = 1
+ABOVE = 2
+# Which ks bootstrap stability judges: "contenders" (the ks the rule can choose, see
+# ``contenders``, and then the ks shown beside the choice) or "all" (``custseg choose-k``).
+STABILITY_KS = ("contenders", "all")
 RULE = ("highest silhouette, unless a segment of that k is weak or unstable (bootstrap "
         f"stability below {FAIRLY_STABLE}) and a k with every segment at least fairly stable "
         f"has a silhouette within {SIMILAR_SILHOUETTE}: then the best of those (near ties within "
@@ -60,6 +67,8 @@ class KSelection:
     rule: str = RULE
     warnings: list[str] = field(default_factory=list)
     rows_scored: int = 0
+    # The ks bootstrap stability judged (empty: stability off); the others cannot be chosen.
+    stability_judged: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -146,6 +155,7 @@ def sweep(
     fit_rows: Weighted, sil_rows: Weighted, ks: list[int], seed: int, n_init: int,
     max_iter: int, on_k: Callable[[int], None] | None = None,
     bootstrap: Bootstrap | None = None, restart_rows: Weighted | None = None,
+    stability_ks: str = "contenders",
 ) -> tuple[KSelection, dict[int, KMeansFit]]:
     """Fit every k on the weighted rows ``fit_rows`` (restarts on ``restart_rows``, a sample
     of them, when given: ``fit_restarts``); return the selection and the fits. The ks are
@@ -154,8 +164,13 @@ def sweep(
     Inertia, Calinski-Harabasz, Davies-Bouldin and segment shares are those of the customers
     ``fit_rows`` stand for; silhouettes are taken on ``sil_rows``, each row assigned to its
     nearest centre of every k's fit. With every distinct row in both (no sampling), all of
-    them equal what the full data give. With a ``bootstrap``, every k's partition of its rows
-    is judged for stability too (least stable segment and mean).
+    them equal what the full data give.
+
+    With a ``bootstrap``, partitions are judged for stability (least stable segment and mean):
+    with ``stability_ks="all"`` every k; by default only the ks the rule can choose
+    (``contenders``), then the ks shown beside the choice (``neighbour_ks``). Bootstrap refits
+    are most of the sweep's time, and a k whose silhouette is too far below the best cannot be
+    chosen whatever its stability.
     """
     restarts = restart_rows or fit_rows
     fits = dict(zip(ks, side_by_side(
@@ -169,22 +184,53 @@ def sweep(
             for labels, part in zip(sil_labels, sums, strict=True)]
     # Kept with each fit: the final silhouette is then an update, not a second pass.
     fits = {k: replace(fits[k], silhouette_sums=part) for k, part in zip(ks, sums, strict=True)}
-    with stage("stability"):
-        judged = side_by_side(lambda k: _stability(bootstrap, fits[k]), ks)
-    # Kept with each fit too: each segment's stability, for the view of k in business terms.
-    fits = {k: replace(fits[k], stability=per_segment)
-            for k, (per_segment, _) in zip(ks, judged, strict=True)}
     scores = []
-    for k, sil, (_, stability) in zip(ks, sils, judged, strict=True):
+    for k, sil in zip(ks, sils, strict=True):
         labels, w = fits[k].labels, fit_rows.weight
         scores.append(KScore(
             k=k, inertia=fits[k].inertia, silhouette=sil,
             calinski_harabasz=calinski_harabasz(fit_rows.X, labels, w),
             davies_bouldin=davies_bouldin(fit_rows.X, labels, w),
             smallest_share=float(np.bincount(labels, weights=w, minlength=k).min() / w.sum()),
-            **stability,
         ))
-    return recommend(scores, rows_scored=fit_rows.customers), fits
+    if bootstrap is None:
+        return recommend(scores, rows_scored=fit_rows.customers), fits
+    first = ks if stability_ks == "all" else [s.k for s in contenders(scores)]
+    judged = _judge(bootstrap, fits, first)
+    selection = recommend(_with_stability(scores, judged), rows_scored=fit_rows.customers)
+    # The ks shown beside the choice are judged only now: which they are depends on the choice.
+    judged |= _judge(bootstrap, fits, [k for k in neighbour_ks(selection.recommended, ks)
+                                       if k not in judged])
+    selection.scores = _with_stability(scores, judged)
+    selection.stability_judged = sorted(judged)
+    # Kept with each fit too: each segment's stability, for the view of k in business terms.
+    return selection, {k: replace(fit, stability=judged.get(k)) for k, fit in fits.items()}
+
+
+def neighbour_ks(k: int, swept: Sequence[int]) -> list[int]:
+    """The ks beside ``k`` worth showing: k-BELOW to k+ABOVE, among those the sweep tried."""
+    return [other for other in sorted(swept) if other != k and k - BELOW <= other <= k + ABOVE]
+
+
+def contenders(scores: list[KScore]) -> list[KScore]:
+    """The ks the rule can choose: silhouette within ``SIMILAR_SILHOUETTE`` of the best."""
+    best = max(s.silhouette for s in scores)
+    return [s for s in scores if s.silhouette >= best - SIMILAR_SILHOUETTE]
+
+
+def _judge(bootstrap: Bootstrap, fits: dict[int, KMeansFit], ks: list[int]
+           ) -> dict[int, np.ndarray]:
+    """Each segment's stability for every k of ``ks``, side by side."""
+    with stage("stability"):
+        return dict(zip(ks, side_by_side(lambda k: bootstrap.judge(fits[k].centers), ks),
+                        strict=True))
+
+
+def _with_stability(scores: list[KScore], judged: dict[int, np.ndarray]) -> list[KScore]:
+    """``scores`` with the least and mean stability of every judged k (others left None)."""
+    return [replace(s, stability_min=float(np.nanmin(judged[s.k])),
+                    stability_mean=float(np.nanmean(judged[s.k])))
+            if s.k in judged else s for s in scores]
 
 
 def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
@@ -196,8 +242,7 @@ def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
     """
     if trusted(best):
         return best, ""
-    steadier = [s for s in scores if trusted(s)
-                and s.silhouette >= best.silhouette - SIMILAR_SILHOUETTE]
+    steadier = [s for s in contenders(scores) if trusted(s)]
     if not steadier:
         return best, ""
     chosen = max(steadier, key=lambda s: s.silhouette)
@@ -208,16 +253,6 @@ def _stable_choice(scores: list[KScore], best: KScore) -> tuple[KScore, str]:
         f"{FAIRLY_STABLE}); k={chosen.k} has a similar silhouette ({chosen.silhouette:.3f}, "
         f"within {SIMILAR_SILHOUETTE}) and every segment at least fairly stable (least "
         f"{chosen.stability_min:.2f})")
-
-
-def _stability(bootstrap: Bootstrap | None, fit: KMeansFit
-               ) -> tuple[np.ndarray | None, dict[str, float]]:
-    """Each segment's stability and the KScore fields summing it up (none without bootstrap)."""
-    if bootstrap is None:
-        return None, {}
-    per_segment = bootstrap.judge(fit.centers)
-    return per_segment, {"stability_min": float(np.nanmin(per_segment)),
-                         "stability_mean": float(np.nanmean(per_segment))}
 
 
 def trusted(score: KScore) -> bool:

@@ -165,6 +165,7 @@ def choose_k(
                            read_options(encoding, delimiter, decimal, sheet, header_row), history)
     options.update(engine_options(engine, spark_master, spark_conf))
     options["stability_runs"] = stability_runs
+    options["stability_ks"] = "all"  # a diagnosis of every k, not only those the rule can pick
     data = options.pop("data")
     chosen = SegmentOptions(**options)
     with progress_steps(quiet or as_json, total=5 + max(k_max - k_min, 0)) as step:
@@ -187,7 +188,7 @@ def choose_k(
                       f"{row['calinski_harabasz']:.1f}", f"{row['davies_bouldin']:.3f}",
                       f"{row['inertia']:,.1f}", f"{row['smallest_share']:.1%}")
     stdout.print(table)
-    if selection["scores"] and selection["scores"][0]["stability_min"] is not None:
+    if selection["stability_judged"]:
         stdout.print("stability: least stable segment / mean of all segments (bootstrap "
                      "Jaccard; 0.85 stable, 0.75 fairly stable, 0.6 weak)", soft_wrap=True)
     stdout.print(f"Structure: {result.summary['structure']['verdict']}", soft_wrap=True)

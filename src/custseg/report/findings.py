@@ -46,11 +46,23 @@ def choose_k(s: dict[str, Any], page: Page) -> str:
     if with_stability:
         out += ('<p class="muted">Stability: the least stable segment and the mean of all '
                 "segments of each k (bootstrap, see <a href=\"#stability\">How stable each "
-                "segment is</a>).</p>\n")
+                "segment is</a>)." + e(skipped_stability(sel)) + "</p>\n")
     if sel["rows_scored"] < s["n_customers"]:
         out += (f'<p class="muted">Scores computed on an order-independent sample of '
                 f"{c(sel['rows_scored'])} customers.</p>\n")
     return out
+
+
+def skipped_stability(sel: dict[str, Any]) -> str:
+    """' Not judged for k=2, 3 and 8: ...', or '' when every k was judged."""
+    judged = set(sel.get("stability_judged") or [])
+    skipped = [r["k"] for r in sel["scores"] if r["k"] not in judged]
+    if not judged or not skipped:
+        return ""
+    return (f" Not judged for k={join([str(k) for k in skipped])}: their silhouettes are too "
+            "far below the best for the rule to choose them, and they are not shown beside "
+            "the choice, so their bootstrap refits were skipped (custseg choose-k judges "
+            "every k).")
 
 
 def pictures(s: dict[str, Any], page: Page) -> str:
