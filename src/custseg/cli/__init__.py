@@ -12,8 +12,11 @@ library never imports this package.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
+import threading
 import warnings
 from typing import Annotated
 
@@ -81,8 +84,23 @@ def _is_usage_error(exc: Exception) -> bool:
 
 
 def run() -> None:
-    """The console script ``custseg``: run :func:`main` and exit with its code."""
-    sys.exit(main())
+    """The console script ``custseg``: run :func:`main` and exit with its code.
+
+    When the command returns, every output is written and closed. What is left is the
+    interpreter's teardown, freeing every module and the run's arrays one object at a time:
+    0.4-0.7 s after a million-customer run, for nothing the user sees. So the exit handlers run
+    (``atexit``: logging, temporary folders) and the process ends without the teardown, unless
+    a thread the command started still runs (then Python's own exit waits for it).
+    """
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (custseg ... | head) has nowhere to flush to.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 __all__ = ["app", "main", "run"]
