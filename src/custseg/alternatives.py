@@ -72,7 +72,8 @@ def neighbours(model: SegmentModel, frame: pd.DataFrame, prepared: np.ndarray,
 
     def one(k: int) -> KAlternative:
         labels, kept = _nearest(prepared, fits[k].centers)
-        profiles = profile_segments(frame, prepared, labels, model.preparer_, roles, quiet)
+        profiles = profile_segments(frame, prepared, labels, model.preparer_, roles, quiet,
+                                    medians=False)
         stability = fits[k].stability
         return _alternative(profiles, labels, None if stability is None else stability[kept],
                             revenue)

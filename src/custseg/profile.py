@@ -54,7 +54,7 @@ def _rounded(values: dict[str, Any]) -> dict[str, Any]:
 def profile_segments(
     frame: pd.DataFrame, prepared: np.ndarray, labels: np.ndarray, preparer: Preparer,
     roles: Mapping[str, str] | None = None,
-    quiet: Mapping[str, QuietFeature] | None = None,
+    quiet: Mapping[str, QuietFeature] | None = None, medians: bool = True,
 ) -> list[SegmentProfile]:
     """Per-segment statistics, names (unique within the run), descriptions and actions.
 
@@ -62,6 +62,9 @@ def profile_segments(
     from their names, and unknown roles or columns raise as in ``roles.resolve_roles``.
     ``quiet`` are the features that barely vary (``spread.quiet_features``, computed here when
     not given): they keep their figures but name nothing, describe nothing and fire no play.
+    ``medians=False`` leaves each feature's median out (None): names, descriptions and plays do
+    not read it, and it is most of the time on large tables (``alternatives`` profiles three
+    more ks only to name them).
     """
     k = int(labels.max()) + 1
     n = len(labels)
@@ -70,23 +73,23 @@ def profile_segments(
     if quiet is None:
         quiet = quiet_features(frame, [s.name for s in numeric])
     categorical = [s for s in preparer.specs if s.kind == "categorical"]
-    # Customers grouped by segment once (a stable sort), so each segment's values are a slice
-    # rather than a masked copy per feature and segment.
-    order = np.argsort(labels, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])
-    raw = {s.name: frame[s.name].to_numpy(dtype="float64") for s in numeric}
-    grouped = {s.name: raw[s.name][order] for s in numeric}
+    sizes = np.bincount(labels, minlength=k)
+    raw = np.column_stack([frame[s.name].to_numpy(dtype="float64") for s in numeric]
+                          ) if numeric else np.empty((n, 0))
+    overall = raw.mean(axis=0)
     # Numeric features are the first columns of the prepared matrix, in spec order.
-    grouped_z = prepared[order, :len(numeric)]
+    means, z, middle = _numeric_figures(raw, prepared[:, :len(numeric)], labels, sizes, medians)
+    texts = {spec.name: frame[spec.name].astype(str).to_numpy() for spec in categorical}
     per_segment: list[list[FeatureProfile]] = []
     for seg in range(k):
+        items = [FeatureProfile(spec.name, "numeric", mean=float(means[seg, j]),
+                                median=None if middle is None else float(middle[seg, j]),
+                                overall_mean=float(overall[j]), z=float(z[seg, j]),
+                                role=role_of[spec.name])
+                 for j, spec in enumerate(numeric)]
         members = labels == seg
-        rows = slice(bounds[seg], bounds[seg + 1])
-        items = [_numeric_profile(spec.name, grouped[spec.name][rows], grouped_z[rows, column],
-                                  float(raw[spec.name].mean()), role_of[spec.name])
-                 for column, spec in enumerate(numeric)]
         for spec in categorical:
-            best = _categorical_profile(frame, members, spec, role_of[spec.name])
+            best = _categorical_profile(texts[spec.name], members, spec, role_of[spec.name])
             if best is not None:
                 items.append(best)
         per_segment.append(items)
@@ -95,7 +98,7 @@ def profile_segments(
     names = _unique_names(telling)
     profiles = []
     for seg, items in enumerate(per_segment):
-        size = int((labels == seg).sum())
+        size = int(sizes[seg])
         ranked = sorted(telling[seg], key=lambda f: -abs(f.z))
         distinguishing = [f.feature for f in ranked if abs(f.z) >= NOTABLE_Z]
         play = play_for(telling[seg])
@@ -107,18 +110,38 @@ def profile_segments(
     return profiles
 
 
-def _numeric_profile(name: str, values: np.ndarray, prepared: np.ndarray, overall_mean: float,
-                     role: str) -> FeatureProfile:
-    """One feature in one segment: ``values`` and ``prepared`` are the segment's customers."""
-    return FeatureProfile(name, "numeric", mean=float(values.mean()),
-                          median=float(np.median(values)), overall_mean=overall_mean,
-                          z=float(prepared.mean()), role=role)
+def _numeric_figures(raw: np.ndarray, prepared: np.ndarray, labels: np.ndarray,
+                     sizes: np.ndarray, medians: bool
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(k, features) means of the ``raw`` values and of the ``prepared`` ones (the z-scores),
+    and the medians when asked (else None)."""
+    k, columns = len(sizes), raw.shape[1]
+    if not medians:
+        # Means alone need no grouping: weighted counts, one pass over each column.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.column_stack([np.bincount(labels, raw[:, j], k) / sizes
+                                     for j in range(columns)]).reshape(k, columns),
+                    np.column_stack([np.bincount(labels, prepared[:, j], k) / sizes
+                                     for j in range(columns)]).reshape(k, columns), None)
+    # Medians need each segment's values together: customers grouped by segment once (a stable
+    # sort), so each segment's values are a slice rather than a masked copy.
+    order = np.argsort(labels, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    grouped, grouped_z = raw[order], prepared[order]
+    means, z, middle = (np.full((k, columns), np.nan) for _ in range(3))
+    for seg in range(k):
+        rows = slice(bounds[seg], bounds[seg + 1])
+        for j in range(columns if bounds[seg + 1] > bounds[seg] else 0):
+            means[seg, j] = grouped[rows, j].mean()
+            z[seg, j] = grouped_z[rows, j].mean()
+            middle[seg, j] = np.median(grouped[rows, j])
+    return means, z, middle
 
 
-def _categorical_profile(frame: pd.DataFrame, members: np.ndarray, spec: FeatureSpec,
+def _categorical_profile(text: np.ndarray, members: np.ndarray, spec: FeatureSpec,
                          role: str) -> FeatureProfile | None:
-    """The level whose share in the segment stands out most against all customers."""
-    text = frame[spec.name].astype(str).to_numpy()
+    """The level whose share in the segment stands out most against all customers (``text``:
+    every customer's value as text)."""
     best: FeatureProfile | None = None
     for level in spec.categories:
         overall = float((text == level).mean())
