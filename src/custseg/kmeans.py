@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
-from .cores import threadpools
+from .cores import side_by_side, threadpools
 
 KMEANS_TOL = 1e-4  # scikit-learn's default, relative to the mean feature variance
 # Up to this many (distinct) rows a fit runs on one OpenMP thread: starting threads and meeting at
@@ -215,17 +215,31 @@ def fit_restarts(restart_rows: Weighted, rows: Weighted, k: int, seed: int, n_in
     return fit_kmeans(rows, k, seed, init=best.centers, max_iter=max_iter)
 
 
+ASSIGN_BLOCK = 65_536  # rows per block of nearest-centre work (a 3 MB slice at 6 features)
+
+
 def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre (ties to the lowest id) and the Euclidean distance to it, in chunks."""
+    """Nearest centre (ties to the lowest id) and the Euclidean distance to it, in blocks.
+
+    More than one block: the blocks run side by side, one per core on one BLAS thread each. The
+    products are thin (rows x features times features x k), where BLAS's own threads cost more
+    than they do: a million customers took 0.9 s with them on a busy machine, 0.2 s without.
+    """
     labels = np.empty(len(X), dtype=np.int64)
     distances = np.empty(len(X), dtype=np.float64)
     center_sq = (centers**2).sum(axis=1)
-    step = 65_536
-    for start in range(0, len(X), step):
-        block = X[start:start + step]
-        sq = (block**2).sum(axis=1)[:, None] - 2 * block @ centers.T + center_sq[None, :]
+
+    def block(start: int) -> None:
+        rows = X[start:start + ASSIGN_BLOCK]
+        sq = (rows**2).sum(axis=1)[:, None] - 2 * rows @ centers.T + center_sq[None, :]
         np.maximum(sq, 0, out=sq)
         best = sq.argmin(axis=1)
-        labels[start:start + step] = best
-        distances[start:start + step] = np.sqrt(sq[np.arange(len(block)), best])
+        labels[start:start + ASSIGN_BLOCK] = best
+        distances[start:start + ASSIGN_BLOCK] = np.sqrt(sq[np.arange(len(rows)), best])
+
+    if len(X) <= ASSIGN_BLOCK:
+        # Also what stability's refits call from the sweep's threads: no nested thread pools.
+        block(0)
+    else:
+        side_by_side(block, range(0, len(X), ASSIGN_BLOCK))
     return labels, distances
