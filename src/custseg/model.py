@@ -132,11 +132,9 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         distinct rows than this; otherwise the silhouette is exact.
     stability_runs : int
         Bootstrap refits judging every segment's stability (``stability``; 0 turns it off).
-        With ``k="auto"`` the rule weighs it for the ks it can choose.
     stability_ks : "contenders" or "all"
-        With ``k="auto"``, which ks of the sweep bootstrap stability judges: "contenders" the
-        ks the rule can choose (silhouette within ``select_k.SIMILAR_SILHOUETTE`` of the best)
-        and the ks shown beside the choice; "all" every k (slower; ``custseg choose-k``).
+        The ks of a sweep stability judges: those the rule can choose and those shown beside
+        the choice, or every k (slower; ``select_k.sweep``).
 
     Attributes beyond scikit-learn's: ``stability_`` (each segment's mean bootstrap Jaccard, or
     None), ``structure_`` (``structure.Structure``: natural groups or a continuum),
@@ -247,8 +245,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
                 self.k_selection_, fits = sweep(
                     fit_rows, sil_rows, ks, int(self.seed), self.n_init, self.max_iter,
                     on_k=(lambda k: on_progress(f"k={k}")) if on_progress else None,
-                    bootstrap=bootstrap, restart_rows=restart_rows,
-                    stability_ks=str(self.stability_ks))
+                    bootstrap=bootstrap, restart_rows=restart_rows, stability_ks=self.stability_ks)
             k = self.k_selection_.recommended
             swept, self.sweep_fits_ = fits[k], fits
         else:
@@ -390,8 +387,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         """Distance from each row to every centroid, as in ``sklearn.cluster.KMeans``."""
-        prepared = self._prepared(X)
-        diff = prepared[:, None, :] - self.cluster_centers_[None, :, :]
+        diff = self._prepared(X)[:, None, :] - self.cluster_centers_[None, :, :]
         return np.sqrt((diff**2).sum(axis=2))
 
     def fit_predict(self, X: Any, y: Any = None, **kwargs: Any) -> np.ndarray:

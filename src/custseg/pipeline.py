@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import align, alternatives, purchases
 from .clean import CleanTable, clean_table, read_customer_table
+from .early_read import EarlyRead
 from .engines import Engine, Progress, open_engine
 from .errors import ConfigError, DataError
 from .features.customers import CustomerTable
@@ -57,8 +58,8 @@ def segment(data: str | os.PathLike[str] | pd.DataFrame | None = None, *,
     - the model: ``k`` (int or "auto"), ``k_min``, ``k_max``, ``seed``, ``n_init``,
       ``max_iter``, ``stability_runs`` (bootstrap refits judging each segment, 0: off; see
       ``stability``), ``stability_ks`` (with k "auto": "contenders", the ks the rule can
-      choose and those shown beside the choice, or "all"), ``align_to`` (an earlier model or its path: matching segments keep their
-      ids and names, see ``align``);
+      choose and those shown beside the choice, or "all"), ``align_to`` (an earlier model or
+      its path: matching segments keep their ids and names, see ``align``);
     - where it runs: ``engine`` ("local" or "spark"), ``spark_master``, ``spark_conf``.
     """
     if options is not None and choices:
@@ -67,7 +68,7 @@ def segment(data: str | os.PathLike[str] | pd.DataFrame | None = None, *,
     return run(data, options or SegmentOptions(**choices), on_progress)
 
 
-def run(data: str | os.PathLike[str] | pd.DataFrame | None, options: SegmentOptions,
+def run(data: str | os.PathLike[str] | pd.DataFrame | EarlyRead | None, options: SegmentOptions,
         on_progress: Progress | None = None) -> SegmentationResult:
     """``segment`` with its options already validated (what the CLI and the app call)."""
     step = on_progress or (lambda _label: None)
@@ -77,9 +78,13 @@ def run(data: str | os.PathLike[str] | pd.DataFrame | None, options: SegmentOpti
     try:
         step("load")
         if options.transactions:
+            if isinstance(data, EarlyRead):
+                raise ValueError("an early read is for customer tables, not histories")
             return _segment_history(data, options, engine, earlier, step)
         with stage("read"):
-            table = read_customer_table(data, options.read_options(), options.id_col)
+            table = (data.table(options.read_options(), options.id_col)
+                     if isinstance(data, EarlyRead) else
+                     read_customer_table(data, options.read_options(), options.id_col))
         staged = segment_table(table, options.feature_list(), options.model(), options, engine,
                                earlier, step)
         with stage("profile"):

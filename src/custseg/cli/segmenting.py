@@ -78,6 +78,13 @@ def segment(
 ) -> None:
     """Segment customers and write segments.csv, model.json, summary.json and report.html
     (and features.csv for a purchase history)."""
+    from ..dialect import ReadOptions
+    from ..early_read import EarlyRead
+
+    read = read_options(encoding, delimiter, decimal, sheet, header_row)
+    # A customer table is read while the modelling code below is imported (``early_read``).
+    early = None if transactions else EarlyRead(input, ReadOptions(**read), id_col)
+
     from ..options import SegmentOptions
     from ..outdir import check_writable
     from ..pipeline import run
@@ -87,7 +94,7 @@ def segment(
     history = history_options(transactions, customer_col, date_col, amount_col, quantity_col,
                               price_col, order_col, product_col, as_of, date_format)
     options = data_options(input, id_col, features, k, k_min, k_max, seed, missing, log1p,
-                           read_options(encoding, delimiter, decimal, sheet, header_row), history)
+                           read, history)
     check_writable(out)  # a bad --out fails before the work, not after
     options["align_to"] = align_to
     options["stability_runs"] = stability_runs
@@ -97,7 +104,7 @@ def segment(
     data = options.pop("data")
     chosen = SegmentOptions(**options)
     with record() as spent, progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
-        result = run(data, chosen, on_progress=step)
+        result = run(early or data, chosen, on_progress=step)
         if step:
             step("write report")
         result.save(out)
