@@ -365,7 +365,7 @@ def test_a_renamed_segment_keeps_its_name_at_another_k_where_it_is_the_same(app)
     assert app.number_input[0].value == 6
     spenders = next(p.id for p in six.profiles if p.name == "High spending, high income")
     app.text_input[spenders].set_value("Big spenders").run()
-    app.number_input[0].set_value(7).run()
+    _k_buttons(app)["Show 7 segments"].click().run()  # picked from the view of k
     _no_dead_end(app)
     # the same customers' segment at k=7 (by the library's --align-to matching)
     same = next(p.id for p in seven.profiles if p.name == "High spending, high income")
@@ -377,7 +377,7 @@ def test_a_renamed_segment_keeps_its_name_at_another_k_where_it_is_the_same(app)
             in " ".join(i.value for i in app.info))
     # the downloads use the carried name
     assert "Big spenders" in app.selectbox(key="export_segment").options[same]
-    # and back to 6: the name returns to its segment there
+    # and back to 6 with the number box: the name returns to its segment there
     app.number_input[0].set_value(6).run()
     assert _names(app)[spenders] == "Big spenders"
 
@@ -392,3 +392,154 @@ def test_a_name_without_a_clear_match_is_left_and_the_page_says_so(app):
     assert _names(app) == [p.name for p in custseg.segment(k=5).profiles]
     assert "Not carried, as no segment here clearly matches: 'Bargain hunters'" in " ".join(
         i.value for i in app.info)
+
+
+# --- k picked from the view of k in business terms; the page in people's words ---
+
+def _k_buttons(at: AppTest) -> dict:
+    return {b.label: b for b in at.button if re.fullmatch(r"Show \d+ segments", b.label)}
+
+
+def _k_cards(at: AppTest) -> list[str]:
+    """Each k's segments in the side-by-side view (its markdown list), in increasing k."""
+    return [m.value for m in at.markdown if m.value.startswith("- **")]
+
+
+def _card_line(segment: dict, with_money: bool) -> str:
+    from custseg.report.answer import percent
+    from custseg.stability import label
+
+    money = f" · {percent(segment['revenue_share'])} of revenue" if with_money else ""
+    return (f"- **{segment['name']}**: {segment['customers']:,} customers "
+            f"({percent(segment['share'])}){money} · {label(segment['stability'])}")
+
+
+def test_k_is_picked_from_the_side_by_side_view_of_k_in_business_terms(app):
+    summary = custseg.segment().summary
+    rows, recommended = summary["k_alternatives"], summary["k"]
+    assert [r["k"] for r in rows] == [5, 6, 7, 8]  # the recommended 6 and its neighbours
+    assert _k_cards(app) == ["\n".join(_card_line(s, False) for s in r["segments"])
+                             for r in rows]
+    headers = [m.value for m in app.markdown if re.fullmatch(r"\*\*\d+ segments\*\*.*", m.value)]
+    assert headers == ["**5 segments**", "**6 segments** (recommended, shown below)",
+                       "**7 segments**", "**8 segments**"]
+    buttons = _k_buttons(app)
+    assert list(buttons) == [f"Show {r['k']} segments" for r in rows]
+    assert [b.disabled for b in buttons.values()] == [r["k"] == recommended for r in rows]
+
+    buttons["Show 8 segments"].click().run()
+    _no_dead_end(app)
+    eight = custseg.segment(k=8)
+    assert app.number_input[0].value == 8  # the box follows the view: one choice, two controls
+    assert _sizes(app) == [p.size for p in eight.profiles]
+    assert _names(app) == [p.name for p in eight.profiles]
+    assert [b.disabled for b in _k_buttons(app).values()] == [False, False, False, True]
+    assert "**8 segments** (shown below)" in [m.value for m in app.markdown]
+    # the view is the automatic run's, whatever k is shown: it does not change with the pick
+    assert _k_cards(app) == ["\n".join(_card_line(s, False) for s in r["segments"])
+                             for r in rows]
+    # a k outside the view: the number box
+    app.number_input[0].set_value(3).run()
+    _no_dead_end(app)
+    assert len(_segments(app)) == 3 and not any(b.disabled for b in _k_buttons(app).values())
+
+
+def test_a_historys_view_of_k_gives_revenue_shares_and_the_quality_counts_for_people(app):
+    at = _upload(app, "cd-store.csv", _history_csv(seed=14))
+    _no_dead_end(at)
+    summary = custseg.segment(_saved_upload(at), transactions=True, customer_col="cust_no",
+                              date_col="purchase_date", quantity_col="units",
+                              amount_col="spend").summary
+    rows = summary["k_alternatives"]
+    assert len(rows) >= 2
+    assert _k_cards(at) == ["\n".join(_card_line(s, True) for s in r["segments"])
+                            for r in rows]
+    other = next(r for r in rows if r["k"] != summary["k"])
+    _k_buttons(at)[f"Show {other['k']} segments"].click().run()
+    _no_dead_end(at)
+    assert len(_segments(at)) == other["k"]
+    # the data-quality table: counts with thousands separators, in the report's words
+    quality = next(d.value for d in at.dataframe if "what was done" in d.value.columns)
+    counts = dict(zip(quality["check"], quality["lines"], strict=True))
+    lines = summary["transactions"]["quality"]["lines"]
+    assert lines > 1000 and counts["purchase lines read"] == f"{lines:,}"
+    assert counts["lines without a date"] == "0"
+
+
+def test_history_quality_rows_format_every_count_and_leave_out_what_did_not_apply():
+    from custseg.app_quality import history_rows
+
+    quality = {"lines": 69659, "lines_used": 69650, "lines_without_customer": 9,
+               "lines_without_date": 0, "lines_after_as_of": 0, "lines_before_1970": None,
+               "ids_trimmed": 1200, "numbers_from_text": {"spend": 12345},
+               "return_lines": 3, "returned_amount": 1234.5, "returns_netting": "netted",
+               "zero_or_negative_price_lines": None, "zero_amount_lines": 80,
+               "exact_duplicate_lines": 2, "duplicates_policy": "kept and counted"}
+    rows = history_rows(quality, "$")
+    assert rows.to_dict("records") == [
+        {"check": "purchase lines read", "lines": "69,659", "what was done": "all read"},
+        {"check": "lines used", "lines": "69,650", "what was done": "in the customers' features"},
+        {"check": "lines without a customer id", "lines": "9",
+         "what was done": "left out of customer features (cannot be attributed)"},
+        {"check": "lines without a date", "lines": "0", "what was done": "left out"},
+        {"check": "lines after the as-of date", "lines": "0", "what was done": "left out"},
+        {"check": "amounts in 'spend' written with currency signs or thousands separators",
+         "lines": "12,345", "what was done": "read as numbers"},
+        {"check": "customer ids with spaces around them", "lines": "1,200",
+         "what was done": "spaces removed"},
+        {"check": "returns and cancellations", "lines": "3",
+         "what was done": "netted (returned amount $1,234.50)"},
+        {"check": "lines with zero spend", "lines": "80",
+         "what was done": "kept as read: part of their order, adding nothing to spend"},
+        {"check": "exact duplicate lines", "lines": "2", "what was done": "kept and counted"},
+    ]
+
+
+def _dollar_history() -> pd.DataFrame:
+    """The CD-store history with zero-padded ids nobody named as such and amounts in dollars."""
+    lines = pd.read_csv(io.BytesIO(_history_csv("cust_ref", seed=5)))
+    lines["cust_ref"] = lines["cust_ref"].map("{:05d}".format)
+    lines["spend"] = lines["spend"].map("${:,.2f}".format)
+    return lines
+
+
+def test_the_preview_shows_the_file_as_written_and_dollars_are_not_math(app):
+    lines = _dollar_history()
+    at = _upload(app, "dollars.csv", lines.to_csv(index=False).encode())
+    assert not _segments(at)  # the customer column is not named like one: nothing ran yet
+    preview = at.dataframe[0].value
+    assert preview["cust_ref"].tolist() == lines["cust_ref"].head(20).tolist()  # 00001
+    assert preview["spend"].tolist() == lines["spend"].head(20).tolist()  # $1,059.30
+    at.selectbox(key="map_customer").set_value("cust_ref").run()
+    _no_dead_end(at)
+    assert sum(_sizes(at)) == lines["cust_ref"].nunique()
+    revenue = pd.to_numeric(lines["spend"].str.replace("[$,]", "", regex=True)).sum()
+    # Streamlit reads $...$ in markdown (metrics and labels too) as LaTeX: every "$" the page
+    # writes is escaped, so it shows as a dollar sign.
+    said = f"\\${revenue:,.0f}"
+    assert {m.label: m.value for m in at.metric}["Revenue"] == said
+    assert any(said in m.value for m in at.markdown if m.value.startswith("From "))
+    for text in _page_text(at).split("\n"):
+        assert not re.search(r"(?<!\\)\$", text), text
+    assert (f"Money is shown in \\$ (detected: {len(lines):,} amounts written with \\$)."
+            in [c.value for c in at.caption])
+
+
+def test_typed_names_are_shown_as_typed_not_as_markup(app):
+    app.text_input[0].set_value("$VIP$ *club*").run()
+    _no_dead_end(app)
+    assert _segments(app)[0].label.startswith("Segment 0: \\$VIP\\$ \\*club\\* (")
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("spent $1,222,671; $854,823 of it", "spent \\$1,222,671; \\$854,823 of it"),
+    ("Income (k$) and Spending (k$)", "Income (k\\$) and Spending (k\\$)"),
+    ("cust_no and _private_ *bold* [link](x) a|b ~x~ `c` <b>",
+     "cust_no and \\_private\\_ \\*bold\\* \\[link\\](x) a\\|b \\~x\\~ \\`c\\` \\<b\\>"),
+    ("C:\\path", "C:\\\\path"),
+    ("From 1 January 1997 (17 months), 600 customers.",
+     "From 1 January 1997 (17 months), 600 customers."),
+])
+def test_text_for_markdown_is_shown_as_written(text, shown):
+    from custseg.app_messages import for_markdown
+    assert for_markdown(text) == shown

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -21,12 +22,14 @@ import custseg
 from custseg import app_detect, app_mapping, io
 from custseg.app_answer import answer_section, segment_figures
 from custseg.app_k import how_k_was_chosen, pick_k
-from custseg.app_messages import in_page_terms
+from custseg.app_messages import for_markdown, in_page_terms
 from custseg.app_names import CarriedNames, carry
+from custseg.app_quality import quality_section
 from custseg.errors import CustsegError
 from custseg.features.customers import read_customers
 from custseg.report import profile_image, projection
 from custseg.schema import resolve_name
+from custseg.sources import VIEW, open_source
 from custseg.targeting import with_groups
 
 SCATTER_POINTS = 5_000
@@ -53,6 +56,23 @@ def _preview(path: str) -> tuple[pd.DataFrame, str | None]:
     table = read_customers(path, resolve=resolve_name)
     # Enough rows to see ids repeat in a purchase history (detection), few enough to be quick.
     return table.frame.head(PREVIEW_ROWS).reset_index(drop=True), table.id_column
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _as_written(path: str, rows: int) -> pd.DataFrame | None:
+    """The first ``rows`` of the file as written (text files: every cell as its text), for
+    people to look at: the typed preview reads a customer id 00042 that repeats (so is not
+    taken for the table's id) as the number 42. None when the text cannot be read that way."""
+    con = duckdb.connect()
+    try:
+        # read_customers (``_preview``) read this same file with the same detection, and its
+        # first scan found nothing wrong: no need to scan it again.
+        open_source(con, path, scan=False)
+        return con.execute(f"SELECT * FROM {VIEW} LIMIT {int(rows)}").df()
+    except (duckdb.Error, CustsegError):  # e.g. line breaks in quotes (parallel read): typed
+        return None
+    finally:
+        con.close()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -103,8 +123,10 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
     app_mapping.restore(columns, app_mapping.detected_choices(preview, detected_id))
     history = app_mapping.choose_kind(app_detect.history_reason(preview))
     shown = "the sample" if path is None else _SHOWN_AS.get(path, Path(path).name)
-    st.caption(f"Preview (first rows of {shown}):")
-    st.dataframe(preview.head(20), width="stretch")
+    written = _as_written(path or str(custseg.sample_path()), 20)
+    st.caption(f"Preview (first rows of {for_markdown(shown)}"
+               + (", as written in the file):" if written is not None else "):"))
+    st.dataframe(preview.head(20) if written is None else written, width="stretch")
     if not history:
         options = app_mapping.table_mapping(preview, detected_id)
     elif path is None:
@@ -113,28 +135,6 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
     else:
         options = app_mapping.history_mapping(preview)
     return None if options is None else (path, options)
-
-
-def quality_section(result: custseg.SegmentationResult) -> None:
-    """The data-quality counts the library reported, never silent."""
-    quality = result.summary["data_quality"]
-    history = result.summary.get("transactions")
-    with st.expander("Data quality", expanded=bool(history)):
-        if history:
-            counts = {k: v for k, v in history["quality"].items()
-                      if isinstance(v, int | float) and not isinstance(v, bool)}
-            st.dataframe(pd.DataFrame({"lines": counts}), width="stretch")
-            for note in history["notes"]:
-                st.warning(in_page_terms(note))
-        missing = quality["missing"]
-        st.write(f"{quality['rows_read']:,} rows read, {quality['rows_used']:,} customers used; "
-                 f"{missing['rows_affected']:,} row(s) with missing values "
-                 f"({missing['policy']}).")
-        if quality["constant_columns_dropped"]:
-            st.write("Dropped (same value for everyone): "
-                     + ", ".join(quality["constant_columns_dropped"]))
-        for column, why in quality["columns_not_used"].items():
-            st.write(f"Not used: {column} ({in_page_terms(why)})")
 
 
 def stability_text(segment: dict[str, Any]) -> str:
@@ -149,7 +149,7 @@ def explore_section(result: custseg.SegmentationResult, run_key: str,
     st.header("3. The segments")
     note = carried.note()
     if note:
-        st.info(note, icon=":material/label:")
+        st.info(for_markdown(note), icon=":material/label:")
     points, _, xlabel, ylabel = projection(result)
     id_column = str(result.assignments.columns[0])
     frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1],
@@ -169,8 +169,9 @@ def explore_section(result: custseg.SegmentationResult, run_key: str,
                      color=alt.Color("segment:N"), tooltip=tooltip).interactive())
     st.altair_chart(chart, width="stretch")
     if not two:
-        st.caption(f"A 2-D projection of all features: the horizontal axis is {xlabel}, the "
-                   f"vertical axis {ylabel}. Hover over a dot for the customer.")
+        st.caption(for_markdown(f"A 2-D projection of all features: the horizontal axis is "
+                                f"{xlabel}, the vertical axis {ylabel}. Hover over a dot for "
+                                "the customer."))
     sizes = pd.DataFrame({"segment": [f"{p.id}: {p.name}" for p in result.profiles],
                           "customers": [p.size for p in result.profiles]})
     left, right = st.columns(2)
@@ -187,12 +188,13 @@ def explore_section(result: custseg.SegmentationResult, run_key: str,
         value = segment.get("stability")
         shown = ("stability not measured" if value is None
                  else f"{segment['stability_label']} {value:.2f}")
-        with st.expander(f"Segment {profile.id}: {profile.name} ({profile.size:,} customers; "
-                         f"{shown})"):
+        # An expander's label is markdown: a typed name may hold "$", "*"...
+        with st.expander(f"Segment {profile.id}: {for_markdown(profile.name)} "
+                         f"({profile.size:,} customers; {shown})"):
             st.text_input("Name", value=carried.names.get(profile.id, profile.name),
                           key=f"name_{run_key}_{profile.id}",
                           help="Edit the name; downloads and the report use it.")
-            st.write(profile.description)
+            st.markdown(for_markdown(profile.description))
             if value is not None:
                 why = (f"mean Jaccard similarity with its best match over {runs} bootstrap "
                        "refits; Hennig: 0.85 and above stable, 0.75 fairly stable, 0.6 weak, "
@@ -205,11 +207,13 @@ def explore_section(result: custseg.SegmentationResult, run_key: str,
             if figures:
                 st.dataframe(pd.DataFrame([figures]), hide_index=True)
             play = profile.extra["playbook"]
-            st.markdown(f"**Playbook: {play['goal']}**\n" + "\n".join(
-                f"- {a}" for a in play["actions"]) + f"\n\n_Rule: {play['rule']}_")
+            st.markdown(f"**Playbook: {for_markdown(play['goal'])}**\n" + "\n".join(
+                f"- {for_markdown(a)}" for a in play["actions"])
+                + f"\n\n_Rule: {for_markdown(play['rule'])}_")
             if products.get(profile.id):
                 st.markdown("**Buys more than average:** " + ", ".join(
-                    f"{r['product']} ({r['affinity_index']:.0f})" for r in products[profile.id]))
+                    f"{for_markdown(str(r['product']))} ({r['affinity_index']:.0f})"
+                    for r in products[profile.id]))
 
 
 @st.cache_data(show_spinner="Preparing the files...", max_entries=4)
@@ -283,19 +287,20 @@ def main() -> None:
             try:
                 result = _renamed(path, chosen, renames_json)
             except CustsegError as exc:  # keep the page, so the name can be fixed
-                st.error(in_page_terms(str(exc)))
+                st.error(for_markdown(in_page_terms(str(exc))))
                 renames_json = "{}"
         with answer_box:
             answer_section(result.summary)
-        quality_section(result)
+        quality_section(result.summary)
         explore_section(result, run_key, carried)
         how_k_was_chosen(recommended.summary)
         downloads_section(result, path, chosen, renames_json)
     except CustsegError as exc:
-        st.error(in_page_terms(str(exc), _SHOWN_AS))
+        st.error(for_markdown(in_page_terms(str(exc), _SHOWN_AS)))
     except Exception as exc:  # noqa: BLE001 - the page must keep working, without a traceback
-        st.error(f"Something went wrong ({type(exc).__name__}: {exc}). Try another file or "
-                 "option; the command line (CUSTSEG_DEBUG=1) shows details.")
+        st.error(for_markdown(f"Something went wrong ({type(exc).__name__}: {exc}). Try "
+                              "another file or option; the command line (CUSTSEG_DEBUG=1) "
+                              "shows details."))
 
 
 def _carried_names(path: str | None, data_key: str, run_key: str,

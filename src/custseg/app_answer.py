@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from .app_messages import for_markdown
 from .report.answer import (
     best_segment,
     covered,
@@ -52,9 +53,10 @@ def headline(summary: dict[str, Any]) -> str | None:
     best = best_segment(summary)
     if best is None:
         return None
-    return (f"**{best['name']}**: {percent(best['share'])} of customers "
+    # Markdown: a name may hold markup, and "$" would start LaTeX math.
+    return (f"**{for_markdown(best['name'])}**: {percent(best['share'])} of customers "
             f"({best['customers']:,}) bring {percent(best['revenue_share'])} of revenue "
-            f"({money(best['revenue'], currency_symbol(summary))}).")
+            f"({for_markdown(money(best['revenue'], currency_symbol(summary)))}).")
 
 
 def segment_figures(summary: dict[str, Any], segment_id: int) -> dict[str, str]:
@@ -86,7 +88,7 @@ def segment_figures(summary: dict[str, Any], segment_id: int) -> dict[str, str]:
 
 def answer_section(summary: dict[str, Any]) -> None:
     """The answer in brief: the first thing after a run, above every statistic."""
-    st.markdown(lead(summary))
+    st.markdown(for_markdown(lead(summary)))
     figures = [("Customers", f"{summary['n_customers']:,}")]
     total, when = total_revenue(summary), covered(summary)
     if total is not None:
@@ -95,20 +97,21 @@ def answer_section(summary: dict[str, Any]) -> None:
         figures.append(("Period", when.split(" (")[-1].rstrip(")")))
     figures.append(("Segments", str(summary["k"])))
     for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
-        column.metric(label, value)
+        column.metric(label, for_markdown(value))  # the value is markdown too: "$" is math
     said = headline(summary)
     if said:
         st.markdown(said)
     st.dataframe(segment_rows(summary), hide_index=True, width="stretch")
     for segment in summary["segments"]:
         if "play_check" in segment:
-            st.caption(f"Check the play of {segment['name']}: {segment['play_check']['note']}")
+            st.caption(for_markdown(f"Check the play of {segment['name']}: "
+                                    f"{segment['play_check']['note']}"))
     structure = summary.get("structure")
     if structure and structure["clustered"]:
         st.info(f"**Natural groups: the segments follow real gaps between customers.** "
-                f"{structure['verdict']}", icon=":material/bubble_chart:")
+                f"{for_markdown(structure['verdict'])}", icon=":material/bubble_chart:")
     elif structure:  # not an error: a continuum still cuts into useful ranges
         st.warning(f"**A continuum, not natural groups: segments still cut it into useful "
                    f"ranges for targeting; borders are drawn, not found.** "
-                   f"{structure['verdict']}", icon=":material/linear_scale:")
-    st.markdown(stability_words(summary))
+                   f"{for_markdown(structure['verdict'])}", icon=":material/linear_scale:")
+    st.markdown(for_markdown(stability_words(summary)))

@@ -21,6 +21,7 @@ from .app_detect import (
     repeated_id_column,
     unnamed_id_columns,
 )
+from .app_messages import for_markdown
 from .errors import DataError
 from .features.columns import ROLE_NAMES, find_columns
 from .schema import choose_roles, normalise_columns
@@ -94,7 +95,7 @@ def choose_kind(reason: str | None) -> bool:
     """The "What is it?" control; True for a purchase history."""
     kind = st.radio("What is it?", KINDS, horizontal=True, key="kind")
     if reason:
-        st.info(f"{reason} Choose \"Customer table\" if each row is a customer.",
+        st.info(f"{for_markdown(reason)} Choose \"Customer table\" if each row is a customer.",
                 icon=":material/receipt_long:")
     remember(["kind"])
     return kind == KINDS[1]
@@ -119,14 +120,14 @@ def history_mapping(preview: pd.DataFrame) -> dict[str, Any] | None:
     remember(_history_keys())
     missing = [role for role in REQUIRED_HISTORY_ROLES if picked[role] is None]
     if missing:
-        st.warning(_missing_message(missing, preview), icon=":material/touch_app:")
+        st.warning(for_markdown(_missing_message(missing, preview)), icon=":material/touch_app:")
         return None
     used = [c for c in picked.values() if c is not None]
     twice = sorted({c for c in used if used.count(c) > 1})
     if twice:
         roles = [r for r, c in picked.items() if c == twice[0]]
-        st.warning(f"'{twice[0]}' is picked as both the {roles[0]} and the {roles[1]} column; "
-                   "pick each column once.")
+        st.warning(for_markdown(f"'{twice[0]}' is picked as both the {roles[0]} and the "
+                                f"{roles[1]} column; pick each column once."))
         return None
     if not (picked["amount"] or (picked["quantity"] and picked["price"])):
         st.caption("No amount, nor quantity and unit price: segments use recency, frequency, "
@@ -159,9 +160,10 @@ def table_mapping(preview: pd.DataFrame, detected_id: str | None) -> dict[str, A
     remember(["id_col", "features"])
     if id_col is None:
         unnamed = unnamed_id_columns(frame, candidates)
-        st.warning(f"Pick the customer id column above: '{unnamed[0] if unnamed else '?'}' has "
-                   "a different whole number on every row, like an id. Pick "
-                   f"\"{NO_ID}\" if it is a measurement to cluster.",
+        st.warning(for_markdown(f"Pick the customer id column above: "
+                                f"'{unnamed[0] if unnamed else '?'}' has a different whole "
+                                f"number on every row, like an id. Pick \"{NO_ID}\" if it is "
+                                "a measurement to cluster."),
                    icon=":material/touch_app:")
         return None
     missing = int(frame[features].isna().any(axis=1).sum()) if features else 0

@@ -60,3 +60,15 @@ def in_page_terms(message: str, uploads: dict[str, str] | None = None) -> str:
     # with where to set them.
     return _FLAG.sub(lambda m: f"the {m.group(1).replace('-', ' ')} option of "
                                "custseg segment (command line)", message)
+
+
+# Characters Streamlit's markdown reads as markup: $...$ is LaTeX math (two amounts in dollars
+# would print the text between them as a formula), *, _ and ~ emphasis, ` code, [ ] < > links
+# and HTML, | tables, \ escapes. An underscore inside a word (cust_no) is no markup and stays.
+_MARKUP = re.compile(r"([\\`*$~\[\]<>|])|(?<!\w)_|_(?!\w)")
+
+
+def for_markdown(text: str) -> str:
+    """``text`` (money, names the analyst typed, column names, the library's sentences) as
+    written when shown through st.markdown, st.caption, st.info and the like."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import findings
-from .answer import answer
+from .answer import answer, currency_symbol
+from .checks import history_checks
 from .markup import Page, c, code_list, e, join
 
 CSS = """
@@ -158,38 +159,8 @@ def _history(s: dict[str, Any]) -> str:
                      if col])
     notes = "".join(f'<div class="warning">Note: {e(n)}.</div>\n' for n in t["notes"])
 
-    def row(check: str, lines: int, done: str) -> str:
-        return f"<tr><td>{check}</td><td>{c(lines)}</td><td>{done}</td></tr>"
-
-    rows = [row("lines without a customer id", tq["lines_without_customer"],
-                "left out of customer features (cannot be attributed)"),
-            row("lines without a date", tq["lines_without_date"], "left out"),
-            row("lines after the as-of date", tq["lines_after_as_of"], "left out")]
-    if tq.get("lines_before_1970") is not None:
-        rows.append(row("dates before 1970 (implausible)", tq["lines_before_1970"], "left out"))
-    if tq.get("lines_in_future") is not None:
-        rows.append(row("dates after today (implausible)", tq["lines_in_future"], "left out"))
-    rows += [row("amounts written with currency signs or thousands separators "
-                 f"(<code>{e(col)}</code>)", n, "read as numbers")
-             for col, n in (tq.get("numbers_from_text") or {}).items()]
-    if tq.get("ids_trimmed"):
-        rows.append(row("customer ids with spaces around them", tq["ids_trimmed"],
-                        "spaces removed"))
-    returned = (f" (returned amount {tq['returned_amount']:,.2f})" if tq["returned_amount"]
-                else "")
-    rows.append(row("returns and cancellations", tq["return_lines"],
-                    e(tq["returns_netting"]) + returned))
-    if tq["zero_or_negative_price_lines"] is not None:
-        rows.append(row("zero or negative prices", tq["zero_or_negative_price_lines"],
-                        "kept as they are"))
-    if tq.get("zero_amount_lines") is not None:
-        rows.append(row("lines with zero spend", tq["zero_amount_lines"],
-                        "kept as read: part of their order, adding nothing to spend"))
-    if tq.get("zero_quantity_lines") is not None:
-        rows.append(row("lines with zero quantity", tq["zero_quantity_lines"],
-                        "kept as read: part of their order, adding no items"))
-    rows.append(row("exact duplicate lines", tq["exact_duplicate_lines"],
-                    e(tq["duplicates_policy"])))
+    rows = [f"<tr><td>{e(check)}</td><td>{c(lines)}</td><td>{e(done)}</td></tr>"
+            for check, lines, done in history_checks(tq, currency_symbol(s))]
     table = "\n  ".join(rows)
     return f"""
 <h3 id="history">The purchase history</h3>
