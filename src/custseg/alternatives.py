@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .cores import one_thread
-from .kmeans import assign
+from .kmeans import assign, segment_order
 from .model import SegmentModel
 from .profile import SegmentProfile, profile_segments
 from .select_k import neighbour_ks
@@ -131,7 +131,8 @@ def _nearest(prepared: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.
     # customers are the ones scoring with that k's centres would give.
     raw, _ = assign(prepared, centers)
     sizes = np.bincount(raw, minlength=len(centers))
-    kept = np.argsort(-sizes, kind="stable")[: int((sizes > 0).sum())]
+    # The main result's numbering, so that equal-sized segments come in the same order.
+    kept = segment_order(centers, sizes)[: int((sizes > 0).sum())]
     rank = np.full(len(centers), -1)
     rank[kept] = np.arange(len(kept))
     return rank[raw], kept

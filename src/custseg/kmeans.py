@@ -123,6 +123,14 @@ def canonical_order(X: np.ndarray) -> np.ndarray:
     return np.lexsort(X.T[::-1])
 
 
+def segment_order(centers: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The canonical numbering of segments: largest first, ties broken by the centroid
+    coordinates (so seeds, threads and row order never renumber them)."""
+    # np.lexsort's last key is the primary one.
+    return np.lexsort(tuple(centers[:, j] for j in reversed(range(centers.shape[1])))
+                      + (-np.asarray(sizes),))
+
+
 def _mix(z: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: turns structured 64-bit integers into well-spread keys."""
     with np.errstate(over="ignore"):

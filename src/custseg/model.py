@@ -37,6 +37,7 @@ from .kmeans import (
     distinct_rows,
     fit_kmeans,
     fit_restarts,
+    segment_order,
 )
 from .prep import Preparer
 from .select_k import STABILITY_KS, KSelection, check_k_fits, k_range, sweep
@@ -336,9 +337,7 @@ class SegmentModel(ClusterMixin, TransformerMixin, BaseEstimator):
         # get identical labels, so each distinct row is assigned once.
         labels, distances = assign(data.X, centers)
         sizes = np.bincount(labels, weights=data.counts, minlength=k).astype(np.int64)
-        # Sort by size (descending), then by centroid coordinates: np.lexsort's last key is primary.
-        order = np.lexsort(tuple(centers[:, j] for j in reversed(range(centers.shape[1])))
-                           + (-sizes,))
+        order = segment_order(centers, sizes)
         rank = np.empty(k, dtype=np.int64)
         rank[order] = np.arange(k)
         self.cluster_centers_ = centers[order]
