@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .cores import side_by_side
 from .dialect import ReadOptions
 from .dialect import check_file as check_file
 from .dialect import file_kind as file_kind
@@ -220,10 +221,33 @@ def write_csv_chunk(frame: pd.DataFrame, handle: Any, header: bool) -> None:
     safe_for_spreadsheets(frame).to_csv(handle, index=False, header=header, lineterminator="\n")
 
 
+PARALLEL_CSV_ROWS = 200_000  # from here, the rows are formatted in parts side by side
+
+
 def _write_csv(frame: pd.DataFrame, target: Path | BinaryIO) -> None:
     # pyarrow's writer is ~7x faster than DataFrame.to_csv on a million rows.
     table = pa.Table.from_pandas(safe_for_spreadsheets(frame), preserve_index=False)
-    pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))
+    parts = min(os.cpu_count() or 1, table.num_rows // PARALLEL_CSV_ROWS)
+    if parts < 2:
+        pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))
+        return
+    # Formatting numbers is the cost and one writer uses one core; the parts are written
+    # concatenated, the header only before the first: the same bytes as one writer's.
+    bounds = np.linspace(0, table.num_rows, parts + 1).astype(int)
+
+    def formatted(part: int) -> bytes:
+        buffer = BytesIO()
+        options = pacsv.WriteOptions(quoting_style="needed", include_header=part == 0)
+        pacsv.write_csv(table.slice(bounds[part], bounds[part + 1] - bounds[part]), buffer,
+                        options)
+        return buffer.getvalue()
+
+    chunks = side_by_side(formatted, range(parts))
+    if isinstance(target, Path):
+        with open(target, "wb") as handle:
+            handle.writelines(chunks)
+    else:
+        target.writelines(chunks)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
