@@ -9,7 +9,11 @@ import pandas as pd
 
 def segment_kpis(assignments: pd.DataFrame, names: dict[int, str]) -> list[dict[str, Any]]:
     """One row per segment. Revenue figures need the history's monetary column."""
-    groups = assignments.groupby("segment")
+    # Only the columns read here: grouping the whole table copied every column (ids, names,
+    # features as read) segment by segment, 0.2 s on a million customers.
+    read = [c for c in ("segment", "monetary", "frequency", "avg_order_value", "recency_days")
+            if c in assignments]
+    groups = assignments[read].groupby("segment")
     total = len(assignments)
     has_money = "monetary" in assignments
     revenue_total = float(assignments["monetary"].sum()) if has_money else None
