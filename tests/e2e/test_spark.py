@@ -249,3 +249,45 @@ def test_spark_engine_reports_a_bad_as_of_like_the_local_engine(cli, history, tm
                      "last week", "--engine", engine, *extra, "--out", tmp_path / engine)
         assert result.code == 2, result.err
         assert "--as-of 'last week' is not a date; use YYYY-MM-DD" in result.err
+
+
+def test_spark_counts_messy_lines_like_the_local_engine(tmp_path):
+    """One pass in Spark makes the features and every quality count: lines without a customer
+    (empty, a missing token), a customer whose only line has no date, text ids kept as text
+    (a leading zero), exact duplicate lines, returns, 'n/a' products and money written as
+    text; features and counts equal the local engine's."""
+    from custseg.dialect import ReadOptions
+    from custseg.engines.spark import SparkEngine
+    from custseg.features.transactions import customer_features
+
+    lines = pd.DataFrame({
+        "InvoiceNo": ["1", "1", "1", "2", "C3", "4", "5", "6", "7", "8", "9", "9"],
+        "StockCode": ["A", "B", "B", "n/a", "A", "C", "A", "B", "C", "A", "D", "D"],
+        "Quantity": ["2", "1", "1", "3", "-1", "1", "4", "2", "1", "5", "1", "1"],
+        "InvoiceDate": ["2024-01-02", "2024-01-02", "2024-01-02", "2024-02-03", "2024-02-10",
+                        "2024-03-01", "", "2024-03-05", "2024-03-06", "2024-03-07",
+                        "2024-03-08", "2024-03-08"],
+        "UnitPrice": ["1.50", "2.00", "2.00", "3.25", "1.50", "0", "2.00", "1.00", "4.00",
+                      "2.50", "1.00", "1.00"],
+        "CustomerID": ["007", "007", "007", "007", "007", "12", "99", "", "NA", "12", "8",
+                       "8"],
+    })
+    path = tmp_path / "messy.csv"
+    lines.to_csv(path, index=False)
+    engine = SparkEngine(MASTER, {}, 0)
+    try:
+        found = engine.history_features(path, {}, None, None, ReadOptions())
+    finally:
+        engine.close()
+    with customer_features(path) as expected:
+        assert list(found.frame["CustomerID"]) == list(expected.frame["CustomerID"]) \
+            == ["007", "12", "8"]
+        assert found.frame.columns.equals(expected.frame.columns)
+        features = [c for c in found.frame.columns if c != "CustomerID"]
+        np.testing.assert_allclose(found.frame[features].to_numpy(float),
+                                   expected.frame[features].to_numpy(float), rtol=1e-12)
+        drop = ("returns_netting", "duplicates_policy", "engine")
+        assert ({k: v for k, v in found.quality.items() if k not in drop}
+                == {k: v for k, v in expected.quality.items() if k not in drop})
+        assert found.quality["lines_without_customer"] == 2
+        assert found.quality["exact_duplicate_lines"] == 2

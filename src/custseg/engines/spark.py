@@ -3,13 +3,16 @@
 """The Spark engine (extra ``[spark]``): purchase-history features and the full-data fit in Spark.
 
 What runs where:
-- purchase-history features: Spark SQL, with the same SQL text as DuckDB
+- purchase-history features: Spark SQL, one aggregation by customer over the lines read and
+  parsed once (quality counts included), with the feature definitions DuckDB uses
   (``features/feature_sql.py``) and the local engine's rules for numbers and dates
   (``spark_columns``);
 - preparation, the k sweep, stability resamples and the structure check: ``SegmentModel.plan``
   on the per-customer table, on the driver, exactly as the local engine;
-- the final fit: ``pyspark.ml.clustering.KMeans`` (k-means|| initialisation) on the matrix the
-  plan prepared, then ``SegmentModel.finish`` numbers segments and measures them;
+- the final fit: the best restart on the driver's fit sample, polished by weighted Lloyd
+  passes over every distinct prepared row, each pass one Spark job (``lloyd``: what
+  ``SegmentModel.refine`` does locally), then ``SegmentModel.finish`` numbers segments and
+  measures them;
 - segments: ``segments.parquet`` partitioned by segment, written on the driver
   (``base.SegmentFiles``), and segments.csv up to ``CSV_LIMIT`` customers.
 The per-customer table (one row per customer, not per purchase line) is on the driver for
@@ -44,7 +47,7 @@ from ..dialect import ReadOptions
 from ..features.columns import ColumnMap, map_columns
 from ..features.date_window import date_notes, no_dates_error, today, window_counts
 from ..features.dates import bad_dates_error, read_dates
-from ..features.feature_sql import SPARK, customer_sql, final_sql
+from ..features.feature_sql import DUCKDB, final_sql
 from ..features.line_checks import check_numbers, customer_key
 from ..features.transactions import (
     HistoryFeatures,
@@ -102,21 +105,17 @@ class SparkEngine:
         kind = io.file_kind(path)
         io.check_file(path)
         raw, opened, duck = self._read(path, kind)
-        if kind == "parquet":
-            raw = self._spread(raw)
         try:
             column_map = map_columns(raw.columns, dict(columns))
-            return self._features(raw, opened, duck, column_map, as_of, date_format,
-                                  cache=kind != "parquet")
+            return self._features(raw, opened, duck, column_map, as_of, date_format)
         finally:
             duck.close()
 
     def _features(self, raw: DataFrame, opened: Source, duck: Any, columns: ColumnMap,
-                  as_of: Any, date_format: str | None, cache: bool) -> HistoryFeatures:
+                  as_of: Any, date_format: str | None) -> HistoryFeatures:
         """The features of the purchase lines ``raw`` (open in DuckDB as ``duck``) with their
-        resolved ``columns``. Spark reads the lines three times: the quality scan, the
-        duplicate count and the features; ``cache``: parse them once into Spark's cache
-        (text files, whose parsing costs more than building the cache; measured)."""
+        resolved ``columns``. Spark reads and parses the lines once (``Parsed.customers_sql``),
+        in one job."""
         text_money = [c for c in (columns.quantity, columns.price, columns.amount)
                       if c is not None and opened.types.get(c) == "VARCHAR"]
         decimal = detect_decimal(duck, "raw", text_money)
@@ -134,40 +133,34 @@ class SparkEngine:
         given_as_of = parse_as_of(as_of)
         limit = given_as_of or today()
         parsed = parse_lines(raw, columns, dates, limit, decimal)
-        if cache:
-            parsed.frame.cache()
-        try:
-            parsed.frame.createOrReplaceTempView("parsed")
-            # One pass counts everything the quality block needs (and the checks of numbers
-            # and ids that parse_lines flagged); the counts are the local engine's.
-            counted = self.spark.sql(parsed.scan_sql()).first()
-            total, scan, (used, returns_used) = counted[0], counted[1:12], counted[12:14]
-            distinct, zero_amount, zero_quantity = counted[14:17]
-            cast_ids = parsed.check(raw, list(counted[17:]), decimal)
-            if scan[0]:
-                raise bad_dates_error(duck, columns.date, dates, header_line)
-            require_customers(int(scan[1]), int(total), columns)
-            window = window_counts(scan[9], scan[10], given_as_of)
-            if scan[3] is None and not (given_as_of and scan[10]):
-                raise no_dates_error(columns.date,
-                                     {"lines_without_date": int(scan[5]), **window})
-            as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
-            require_lines(int(used), as_of_day)
-            as_of_sql = f"DATE'{as_of_day.isoformat()}'"
-            self.spark.sql(parsed.lines_sql(as_of_sql, cast_ids)) \
-                .createOrReplaceTempView("lines")
-            product, quantity = columns.product is not None, columns.quantity is not None
-            per_customer = customer_sql("lines", columns.has_money, product, quantity,
-                                        "order_key")
-            # finish_features sorts the customers (for every engine): Spark's global sort (a
-            # sampling job and a range shuffle) would be wasted.
-            sql = final_sql(SPARK, as_of_sql, money=columns.has_money, product=product,
-                            quantity=quantity, returns=returns_used > 0,
-                            source=f"({per_customer}) per_customer", ordered=False)
-            frame = to_pandas(self.spark.sql(sql))
-        finally:
-            if cache:
-                parsed.frame.unpersist()
+        money, product = columns.has_money, columns.product is not None
+        quantity = columns.quantity is not None
+        parsed.frame.createOrReplaceTempView("parsed")
+        # One job reads and parses every line once and brings one row per customer (and one
+        # for the lines without a customer) to the driver: the aggregates final_sql reads and
+        # the quality counts of the customer's lines, added up on the driver.
+        table = self.spark.sql(parsed.customers_sql(money, product, quantity)).toArrow()
+        duck.register("spark_customers", table)
+        counted = duck.execute(parsed.quality_sql("spark_customers")).fetchone()
+        total, scan, (used, returns_used) = counted[0], counted[1:12], counted[12:14]
+        distinct, zero_amount, zero_quantity = counted[14:17]
+        cast_ids = parsed.check(raw, list(counted[17:]), decimal)
+        if scan[0]:
+            raise bad_dates_error(duck, columns.date, dates, header_line)
+        require_customers(int(scan[1]), int(total), columns)
+        window = window_counts(scan[9], scan[10], given_as_of)
+        if scan[3] is None and not (given_as_of and scan[10]):
+            raise no_dates_error(columns.date, {"lines_without_date": int(scan[5]), **window})
+        as_of_day = given_as_of or scan[3] + dt.timedelta(days=1)
+        require_lines(int(used), as_of_day)
+        # The features of the aggregates (one row per customer) on the driver, by the SQL the
+        # local engine runs, in the DuckDB session open on the file.
+        sql = final_sql(DUCKDB, f"DATE '{as_of_day.isoformat()}'", money=money,
+                        product=product, quantity=quantity, returns=returns_used > 0,
+                        source=parsed.features_source("spark_customers", money, product,
+                                                      quantity, cast_ids), ordered=False)
+        frame = duck.execute(sql).df()
+        duck.unregister("spark_customers")
         counts = {
             "first_day": str(scan[2]), "last_day": str(scan[3]),
             "lines_without_customer": int(scan[4]), "lines_without_date": int(scan[5]),
@@ -197,14 +190,6 @@ class SparkEngine:
         except BaseException:
             duck.close()
             raise
-
-    def _spread(self, lines: DataFrame) -> DataFrame:
-        """Purchase lines spread over every core: Spark reads a Parquet file in one task per
-        row group, so a file of a few large groups would keep all but one core idle through
-        every pass over the lines. Only for aggregates: the lines' order is lost (scoring
-        keeps the file's order and reads as it is)."""
-        cores = self.spark.sparkContext.defaultParallelism
-        return lines.repartition(cores) if lines.rdd.getNumPartitions() < cores else lines
 
     def _spark_read(self, path: Path, kind: str, opened: Source) -> DataFrame:
         if kind == "parquet":

@@ -31,6 +31,7 @@ from ..errors import DataError
 from ..features.columns import ColumnMap
 from ..features.date_window import EARLIEST
 from ..features.dates import DateReading
+from ..features.feature_sql import NET_AMOUNT, customer_aggregates
 from ..missing import MISSING_TOKENS
 from ..prep import Preparer
 
@@ -67,8 +68,14 @@ CANONICAL_INTEGER = r"^-?([1-9][0-9]{0,17}|0)$"
 
 
 def spark_missing(text: Any) -> Any:
-    """True where the text is missing: NULL or a missing token (missing.MISSING_TOKENS)."""
-    return text.isNull() | F.lower(F.trim(text)).isin(list(MISSING_TOKENS))
+    """True where the text is missing: NULL or a missing token (missing.MISSING_TOKENS).
+
+    Only text as short as the longest token is lowered (Spark lowers through ICU, a cost per
+    line): the tokens are ASCII and lowering never shortens text, so longer text is none."""
+    trimmed = F.trim(text)
+    longest = max(len(token) for token in MISSING_TOKENS)
+    return text.isNull() | ((F.length(trimmed) <= longest)
+                            & F.lower(trimmed).isin(list(MISSING_TOKENS)))
 
 
 def spark_text(column: str | None) -> Any:
@@ -145,13 +152,25 @@ def parse_lines(raw: DataFrame, columns: ColumnMap, dates: DateReading, limit: d
                 else spark_text(columns.customer))
     values = {c: _number_value(c, types[c], decimal).alias(f"_n{i}")
               for i, c in enumerate(money)}
+    # The lines spread by customer over spark.sql.shuffle.partitions parts (fixed: adaptive
+    # coalescing made three for two cores) before anything is parsed: the aggregation by
+    # customer needs that shuffle anyway (for whole-number ids Spark keeps this one), and a
+    # file read by fewer tasks than cores (a Parquet file of a few row groups of unequal
+    # size, a CSV file read whole) would parse on one core. Only the columns the features
+    # read travel, with the hash of every column (exact duplicates).
+    used = dict.fromkeys(c for c in (columns.customer, columns.date, columns.order,
+                                     columns.product, *money) if c is not None)
+    parts = int(raw.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
+    raw = raw.select(*[F.col(spark_ident(c)) for c in used],
+                     F.xxhash64(*[F.col(spark_ident(c)) for c in types]).alias(" line_hash")
+                     ).repartition(parts, F.col(spark_ident(columns.customer)))
     # First the values (each regex-parsed once), then what is made of them.
     first = raw.select(
         customer.alias("customer"), plausible.alias("day"),
         spark_text(columns.order).alias("order_raw"),
         spark_text(columns.product).alias("product"), parsed.alias("ts"),
         F.expr(dates.missing_sql(date_sql)).alias("date_missing"),
-        F.xxhash64(*[F.col(spark_ident(c)) for c in types]).alias("line_hash"),
+        F.col("` line_hash`").alias("line_hash"),
         *values.values(),
         *[spark_missing(F.col(spark_ident(c)).cast("string")).alias(f"_m{money.index(c)}")
           for c in text_money])
@@ -197,32 +216,67 @@ class Parsed:
     text_money: dict[int, str]  # i -> money column read from text (flag ``bad_<i>``)
     text_ids: bool  # the ids are text (flag ``odd_id``)
 
-    def scan_sql(self) -> str:
-        """The quality scan of the view ``parsed`` (one row): all lines; lines with a bad
-        date, with a customer, first and last day, lines without customer, without date,
-        return lines, returned amount, lines priced zero or less, lines dated too early, too
-        late; lines kept (customer and day; every kept day is on or before the as-of date:
-        ``parse_lines`` drops later days when it is given, else it is the day after the
-        last), return lines kept; distinct lines (by the hash of every column: one
-        read of the lines for both); lines of amount 0, of quantity 0; then what ``check``
-        takes."""
-        checks = [f"count(CASE WHEN bad_{i} THEN 1 END)" for i in self.text_money]
-        checks += ["count(CASE WHEN odd_id THEN 1 END)"] if self.text_ids else []
+    def customers_sql(self, money: bool, product: bool, quantity: bool) -> str:
+        """One read of the view ``parsed`` for everything: one row per customer (and one,
+        customer NULL, for the lines without a customer) holding the quality counts of its
+        lines (``q_*``, which ``quality_sql`` adds up) and the aggregates ``final_sql`` reads:
+        ``feature_sql.customer_aggregates`` over the lines with a day, and the distinct orders
+        and products (purchase lines only) as the sizes of sets collected in the same
+        grouping. One aggregation instead of a quality scan and three aggregations, each
+        reading and parsing the lines again (measured: ``docs/spark.md``).
+
+        Every kept day is on or before the as-of date (``parse_lines`` drops later days when
+        it is given, else it is the day after the last), so no line is left out by it. A line
+        without a day carries NULL ``is_return`` and ``quantity`` into the aggregates, which
+        leave it out; lines are exact duplicates only of lines of the same customer (the
+        hash covers the id), so distinct lines are counted per customer and added up."""
+        order_key = "coalesce(order_raw, CAST(day AS STRING))"
+        aggregates = [
+            *customer_aggregates(money, quantity),
+            f"size(collect_set(CASE WHEN NOT is_return THEN {order_key} END)) AS frequency",
+            *(["size(collect_set(CASE WHEN NOT is_return THEN product END)) "
+               "AS distinct_products"] if product else []),
+            "count(*) AS q_lines", "count(CASE WHEN date_bad THEN 1 END) AS q_date_bad",
+            "count(CASE WHEN date_missing THEN 1 END) AS q_date_missing",
+            "count(CASE WHEN line_return THEN 1 END) AS q_returns",
+            "sum(CASE WHEN line_return THEN -amount END) AS q_returned",
+            "count(CASE WHEN price <= 0 THEN 1 END) AS q_bad_price",
+            "count(CASE WHEN date_early THEN 1 END) AS q_early",
+            "count(CASE WHEN date_late THEN 1 END) AS q_late", "count(day) AS q_used",
+            "count(CASE WHEN day IS NOT NULL AND line_return THEN 1 END) AS q_returns_used",
+            "size(collect_set(line_hash)) AS q_distinct",
+            "count(CASE WHEN amount = 0 THEN 1 END) AS q_zero_amount",
+            "count(CASE WHEN line_quantity = 0 THEN 1 END) AS q_zero_quantity",
+            *[f"count(CASE WHEN bad_{i} THEN 1 END) AS q_bad_{i}" for i in self.text_money],
+            *(["count(CASE WHEN odd_id THEN 1 END) AS q_odd_id"] if self.text_ids else [])]
         return f"""
-            SELECT count(*), count(CASE WHEN date_bad THEN 1 END), count(customer), min(day),
-                   max(day), count(CASE WHEN customer IS NULL THEN 1 END),
-                   count(CASE WHEN date_missing THEN 1 END),
-                   count(CASE WHEN is_return THEN 1 END),
-                   coalesce(sum(CASE WHEN is_return THEN -amount END), 0),
-                   count(CASE WHEN price <= 0 THEN 1 END),
-                   count(CASE WHEN date_early THEN 1 END), count(CASE WHEN date_late THEN 1 END),
-                   count(CASE WHEN customer IS NOT NULL AND day IS NOT NULL THEN 1 END),
-                   count(CASE WHEN customer IS NOT NULL AND day IS NOT NULL AND is_return
-                              THEN 1 END),
-                   count(DISTINCT line_hash), count(CASE WHEN amount = 0 THEN 1 END),
-                   count(CASE WHEN quantity = 0 THEN 1 END)
-                   {"".join(", " + c for c in checks)}
-            FROM parsed"""
+            SELECT customer, {", ".join(aggregates)}
+            FROM (SELECT *, CASE WHEN day IS NOT NULL THEN line_quantity END AS quantity,
+                         CASE WHEN day IS NOT NULL THEN line_return END AS is_return
+                  FROM (SELECT * EXCEPT (quantity, is_return), quantity AS line_quantity,
+                               is_return AS line_return FROM parsed))
+            GROUP BY customer"""
+
+    def quality_sql(self, relation: str) -> str:
+        """The quality counts (one row) over ``relation``, the rows of ``customers_sql``: all
+        lines; lines with a bad date, with a customer, first and last day, lines without
+        customer, without date, return lines, returned amount, lines priced zero or less,
+        lines dated too early, too late; lines kept (customer and day), return lines kept;
+        distinct lines; lines of amount 0, of quantity 0; then what ``check`` takes."""
+        def total(column: str, where: str | None = None) -> str:
+            value = f"CASE WHEN {where} THEN {column} END" if where else column
+            return f"coalesce(sum({value}), 0)"
+
+        kept = "customer IS NOT NULL"
+        columns = [total("q_lines"), total("q_date_bad"), total("q_lines", kept),
+                   "min(first_any)", "max(last_any)", total("q_lines", "customer IS NULL"),
+                   total("q_date_missing"), total("q_returns"), total("q_returned"),
+                   total("q_bad_price"), total("q_early"), total("q_late"),
+                   total("q_used", kept), total("q_returns_used", kept), total("q_distinct"),
+                   total("q_zero_amount"), total("q_zero_quantity"),
+                   *[total(f"q_bad_{i}") for i in self.text_money],
+                   *([total("q_odd_id")] if self.text_ids else [])]
+        return f"SELECT {', '.join(columns)} FROM {relation}"
 
     def check(self, raw: DataFrame, counts: list[Any], decimal: str) -> bool:
         """Refuse text that is not a number (as the local engine: the column and examples);
@@ -240,15 +294,19 @@ class Parsed:
         return self.text_ids and not counts[len(self.text_money)]
 
     @staticmethod
-    def lines_sql(as_of_sql: str, cast_ids: bool) -> str:
-        """The view ``lines`` the feature SQL reads (``features/feature_sql.py``), from the
-        view ``parsed``; ``cast_ids``: text ids that are all whole numbers, as BIGINT."""
+    def features_source(relation: str, money: bool, product: bool, quantity: bool,
+                        cast_ids: bool) -> str:
+        """The per-customer relation ``final_sql`` reads, from ``relation`` (the rows of
+        ``customers_sql``): the aggregates of the customers with a dated line; ``cast_ids``:
+        text ids that are all whole numbers, as BIGINT (grouping their text grouped them as
+        the numbers: they have no leading zeros)."""
+        names = [a.rsplit(" AS ", 1)[1] for a in customer_aggregates(money, quantity)]
+        names += ["frequency", *(["distinct_products"] if product else [])]
+        if money:
+            names.append(NET_AMOUNT)
         customer = "CAST(customer AS BIGINT)" if cast_ids else "customer"
-        return f"""SELECT {customer} AS customer, day,
-                          coalesce(order_raw, CAST(day AS STRING)) AS order_key, product,
-                          quantity, amount, is_return
-                   FROM parsed WHERE customer IS NOT NULL AND day IS NOT NULL
-                     AND day <= {as_of_sql}"""
+        return (f"(SELECT {customer} AS customer, {', '.join(names)} FROM {relation} "
+                "WHERE customer IS NOT NULL AND last_any IS NOT NULL) per_customer")
 
 
 def prepared_vectors(data: DataFrame, preparer: Preparer) -> DataFrame:

@@ -1,7 +1,8 @@
 """The per-customer feature definitions, as SQL shared by every engine (DuckDB and Spark).
 
-``customer_sql`` makes the per-customer aggregates (DuckDB in its one pass over the lines, Spark
-over its view ``lines``); ``final_sql`` turns them into the features.
+``customer_sql`` makes the per-customer aggregates (DuckDB, in its one pass over the lines; Spark
+makes the same ``customer_aggregates`` in its own one grouping, ``engines/spark_columns.py``);
+``final_sql`` turns them into the features.
 
 Input: a view ``lines`` with one row per purchase line and the columns
 ``customer`` (text), ``day`` (date), ``order_key`` (text: the order id, or the day when there is
@@ -72,11 +73,37 @@ def customer_sql(lines: str, money: bool, product: bool, quantity: bool,
 
     The distinct orders and products are counted as distinct (customer, value) pairs, each
     grouping its own, and joined: DuckDB fills the three groupings side by side from one read
-    of a common table expression; Spark runs them as three aggregations instead of expanding
-    every line once per distinct count (count(DISTINCT ...) in the grouping by customer was
-    slower in both: 159 s against 103 s in Spark on 11M lines). Only the aggregates the flags
-    need are made. ``FILTER (WHERE ...)`` and ``USING`` are spelled alike by both engines.
+    of a common table expression (count(DISTINCT ...) in the grouping by customer was slower).
+    Spark counts them as the sizes of sets collected in its one grouping by customer instead
+    (three aggregations read and parsed the lines three times). Only the aggregates the flags
+    need are made. ``FILTER (WHERE ...)`` is spelled alike by both engines.
     """
+    out = customer_aggregates(money, quantity)
+    joins = [f"""
+        LEFT JOIN (SELECT customer, count(*) AS frequency
+                   FROM (SELECT DISTINCT customer, {order_key} FROM {lines} WHERE NOT is_return)
+                   GROUP BY customer) orders USING (customer)"""]
+    select = ["per_customer.*", "coalesce(frequency, 0) AS frequency"]
+    if money:
+        select.append(NET_AMOUNT)
+    if product:
+        joins.append(f"""
+        LEFT JOIN (SELECT customer, count(*) AS distinct_products
+                   FROM (SELECT DISTINCT customer, product FROM {lines}
+                         WHERE NOT is_return AND product IS NOT NULL)
+                   GROUP BY customer) products USING (customer)""")
+        select.append("coalesce(distinct_products, 0) AS distinct_products")
+    return (f"SELECT {', '.join(select)}\n"
+            f"        FROM (SELECT customer, {', '.join(out)} FROM {lines} GROUP BY customer) "
+            f"per_customer{''.join(joins)}")
+
+
+def customer_aggregates(money: bool, quantity: bool) -> list[str]:
+    """The aggregates of ``customer_sql`` other than the distinct counts (``frequency``,
+    ``distinct_products``), over one customer's lines: shared with the Spark engine, which
+    counts the distinct values in the same grouping (``engines/spark_columns.py``). A line
+    whose ``is_return`` and ``quantity`` are NULL counts in none of them (only ``day`` is
+    read unfiltered, and it is NULL for such lines in Spark)."""
     out = ["max(day) FILTER (WHERE NOT is_return) AS last_buy", "max(day) AS last_any",
            "min(day) FILTER (WHERE NOT is_return) AS first_buy", "min(day) AS first_any"]
     if money:
@@ -88,23 +115,10 @@ def customer_sql(lines: str, money: bool, product: bool, quantity: bool,
     if not (money and quantity):  # total_items, or return_share without money
         out += ["count(*) FILTER (WHERE NOT is_return) AS purchase_lines",
                 "count(*) FILTER (WHERE is_return) AS return_lines"]
-    joins = [f"""
-        LEFT JOIN (SELECT customer, count(*) AS frequency
-                   FROM (SELECT DISTINCT customer, {order_key} FROM {lines} WHERE NOT is_return)
-                   GROUP BY customer) orders USING (customer)"""]
-    select = ["per_customer.*", "coalesce(frequency, 0) AS frequency"]
-    if money:
-        select.append("coalesce(gross_amount, 0) - coalesce(returned_amount, 0) AS net_amount")
-    if product:
-        joins.append(f"""
-        LEFT JOIN (SELECT customer, count(*) AS distinct_products
-                   FROM (SELECT DISTINCT customer, product FROM {lines}
-                         WHERE NOT is_return AND product IS NOT NULL)
-                   GROUP BY customer) products USING (customer)""")
-        select.append("coalesce(distinct_products, 0) AS distinct_products")
-    return (f"SELECT {', '.join(select)}\n"
-            f"        FROM (SELECT customer, {', '.join(out)} FROM {lines} GROUP BY customer) "
-            f"per_customer{''.join(joins)}")
+    return out
+
+
+NET_AMOUNT = "coalesce(gross_amount, 0) - coalesce(returned_amount, 0) AS net_amount"
 
 
 def final_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quantity: bool,
