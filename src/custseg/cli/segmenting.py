@@ -80,10 +80,14 @@ def segment(
     (and features.csv for a purchase history)."""
     from ..dialect import ReadOptions
     from ..early_read import EarlyRead
+    from ..engines import warm_up
 
     read = read_options(encoding, delimiter, decimal, sheet, header_row)
-    # A customer table is read while the modelling code below is imported (``early_read``).
+    where = engine_options(engine, spark_master, spark_conf)
+    # The slow starts begin while the modelling code below is imported: a customer table's
+    # read (``early_read``) and Spark's JVM (``engines.warm_up``).
     early = None if transactions else EarlyRead(input, ReadOptions(**read), id_col)
+    warm_up(where["engine"], where["spark_master"], where["spark_conf"])
 
     from ..options import SegmentOptions
     from ..outdir import check_writable
@@ -100,7 +104,7 @@ def segment(
     options["stability_runs"] = stability_runs
     options["currency"] = currency
     options["roles"] = parse_role_options(role or [])
-    options.update(engine_options(engine, spark_master, spark_conf))
+    options.update(where)
     data = options.pop("data")
     chosen = SegmentOptions(**options)
     with record() as spent, progress_steps(quiet, total=6 + max(k_max - k_min, 0)) as step:
