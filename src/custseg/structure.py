@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .cores import side_by_side
 from .kmeans_batch import fit_batch
 
 REFERENCES = 10  # uniform reference data sets (the paper uses 10 to 20)
@@ -72,19 +73,24 @@ class Structure:
 
 def log_dispersion(X: np.ndarray, weights: np.ndarray, ks: list[int], seed: int) -> np.ndarray:
     """(R, len(ks)) log of the mean within-segment squared distance of the best K-means fit, for
-    replicates that share rows ``X`` (m, d) or have their own (R, m, d)."""
-    rng = np.random.default_rng(seed)
-    columns = []
+    replicates that share rows ``X`` (m, d) or have their own (R, m, d). The ks are fitted side
+    by side, each with its own seeded generator (so the result does not depend on the cores)."""
     total = weights.sum(axis=1)
-    for k in ks:
+
+    def one(k: int) -> np.ndarray:
         if k == 1:
             mean = (weights[..., None] * X).sum(axis=-2) / total[:, None]
             spread = weights * ((X - mean[:, None, :]) ** 2).sum(axis=-1)
             inertia = spread.sum(axis=1)
         else:
-            inertia = fit_batch(X, weights, k, rng, n_init=RESTARTS, max_iter=ITERATIONS).inertia
-        columns.append(np.log(np.maximum(inertia / total, 1e-300)))
-    return np.stack(columns, axis=1)
+            inertia = fit_batch(X, weights, k, np.random.default_rng([seed, k]),
+                                n_init=RESTARTS, max_iter=ITERATIONS).inertia
+        return np.log(np.maximum(inertia / total, 1e-300))
+
+    # Largest k first: the slowest fits start first, so the cores finish together.
+    by_k = dict(zip(sorted(ks, reverse=True), side_by_side(one, sorted(ks, reverse=True)),
+                    strict=True))
+    return np.stack([by_k[k] for k in ks], axis=1)
 
 
 def reference_sets(X: np.ndarray, counts: np.ndarray, rows: int,
