@@ -300,13 +300,18 @@ def _answer_table(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "share of customers" in d.value.columns)
 
 
-def test_a_history_opens_with_the_business_answer_in_the_summarys_figures(app):
+def _cd_store(app: AppTest) -> tuple[AppTest, dict]:
+    """The CD-store history uploaded, and the summary the library gives for it: what the page
+    ran, asked of the library (the page's figures must be the summary's)."""
     at = _upload(app, "cd-store.csv", _history_csv(seed=14))
     _no_dead_end(at)
-    # what the page ran, asked of the library: the figures must be the summary's
-    summary = custseg.segment(_saved_upload(at), transactions=True, customer_col="cust_no",
-                              date_col="purchase_date", quantity_col="units",
-                              amount_col="spend").summary
+    return at, custseg.segment(_saved_upload(at), transactions=True, customer_col="cust_no",
+                               date_col="purchase_date", quantity_col="units",
+                               amount_col="spend").summary
+
+
+def test_a_history_opens_with_the_business_answer_in_the_summarys_figures(app):
+    at, summary = _cd_store(app)
     kpis = summary["kpis"]
     revenue = sum(k["revenue"] for k in kpis)
     lead = next(m.value for m in at.markdown if m.value.startswith("From "))
@@ -445,11 +450,7 @@ def test_k_is_picked_from_the_side_by_side_view_of_k_in_business_terms(app):
 
 
 def test_a_historys_view_of_k_gives_revenue_shares_and_the_quality_counts_for_people(app):
-    at = _upload(app, "cd-store.csv", _history_csv(seed=14))
-    _no_dead_end(at)
-    summary = custseg.segment(_saved_upload(at), transactions=True, customer_col="cust_no",
-                              date_col="purchase_date", quantity_col="units",
-                              amount_col="spend").summary
+    at, summary = _cd_store(app)
     rows = summary["k_alternatives"]
     assert len(rows) >= 2
     assert _k_cards(at) == ["\n".join(_card_line(s, True) for s in r["segments"])
