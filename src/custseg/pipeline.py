@@ -196,10 +196,9 @@ def fit(clean: CleanTable, model: SegmentModel, engine: Engine,
 
 
 def profile(clean: CleanTable, model: SegmentModel, fitted: Fitted,
-            quiet: Mapping[str, QuietFeature] | None = None
-            ) -> tuple[list[SegmentProfile], pd.DataFrame]:
+            quiet: Mapping[str, QuietFeature]) -> tuple[list[SegmentProfile], pd.DataFrame]:
     """Profiles and names of the segments, and one assignment row per customer; ``quiet``
-    features name nothing (``spread``; found here when not given)."""
+    features name nothing (``spread``)."""
     frame, used, prepared = clean.cleaned, fitted.used, fitted.prepared
     labels = model.labels_
     distances = np.sqrt(((prepared - model.cluster_centers_[labels]) ** 2).sum(axis=1))

@@ -19,16 +19,6 @@ BLOCK = 1024  # rows of distances held at once: 10,000 rows cost 80 MB per block
 MOVED_LIMIT = 0.25  # above this share of rows moved, recomputing is as cheap as updating
 
 
-def _distances(rows: np.ndarray, X: np.ndarray, squared: np.ndarray) -> np.ndarray:
-    """(len(rows), n) Euclidean distances of ``rows`` to every row of ``X``."""
-    d = rows @ X.T
-    d *= -2
-    d += (rows * rows).sum(axis=1)[:, None]
-    d += squared[None, :]
-    np.maximum(d, 0, out=d)
-    return np.sqrt(d, out=d)
-
-
 def _augmented(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``left``, ``right`` with ``left[i] @ right[j]`` = |x_i|^2 - 2 x_i.x_j + |x_j|^2: the
     squared distances of a block come out of one matrix product, instead of a product and three
@@ -37,6 +27,13 @@ def _augmented(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ones = np.ones((len(X), 1))
     return (np.hstack([-2.0 * X, squared, ones]), np.ascontiguousarray(
         np.hstack([X, ones, squared]).T))
+
+
+def _distances(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Euclidean distances of the rows of ``left`` to those of ``right`` (``_augmented``)."""
+    d = left @ right
+    np.maximum(d, 0, out=d)
+    return np.sqrt(d, out=d)
 
 
 def _membership(labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
@@ -61,9 +58,7 @@ def distance_sums(X: np.ndarray, label_sets: list[np.ndarray],
     sums = np.empty_like(members)
 
     def block(start: int) -> None:
-        d = left[start:start + BLOCK] @ right
-        np.maximum(d, 0, out=d)
-        np.sqrt(d, out=d)
+        d = _distances(left[start:start + BLOCK], right)
         d[np.arange(len(d)), np.arange(start, start + len(d))] = 0.0
         sums[start:start + BLOCK] = d @ members
 
@@ -115,8 +110,8 @@ def moved_sums(X: np.ndarray, weights: np.ndarray, sums: np.ndarray, before: np.
     updated = np.zeros((len(X), k))
     updated[:, :sums.shape[1]] = sums
     if moved.size:
-        X64 = np.ascontiguousarray(X, dtype=np.float64)
-        d = _distances(X64[moved], X64, (X64 * X64).sum(axis=1)).T  # (n, moved)
+        left, right = _augmented(np.ascontiguousarray(X, dtype=np.float64))
+        d = _distances(left[moved], right).T  # (n, moved), as distance_sums computes them
         d[moved, np.arange(moved.size)] = 0.0
         d *= np.asarray(weights, dtype=np.float64)[moved][None, :]
         updated -= d @ _membership(before[moved], np.ones(moved.size), k)
