@@ -181,9 +181,14 @@ def _weighted_tol(data: Weighted) -> float:
     if len(data.X) < 2 or data.weight.max() == 1:
         return KMEANS_TOL
     plain = float(np.var(data.X, axis=0).mean())
-    mean = np.average(data.X, axis=0, weights=data.weight)
-    weighted = float((np.average((data.X - mean) ** 2, axis=0, weights=data.weight)).mean())
-    return KMEANS_TOL * weighted / plain if plain > 0 else KMEANS_TOL
+    return KMEANS_TOL * weighted_variance(data.X, data.weight) / plain if plain > 0 \
+        else KMEANS_TOL
+
+
+def weighted_variance(X: np.ndarray, weight: np.ndarray) -> float:
+    """The mean feature variance of the customers the weighted rows ``X`` stand for."""
+    mean = np.average(X, axis=0, weights=weight)
+    return float(np.average((X - mean) ** 2, axis=0, weights=weight).mean())
 
 
 def fit_kmeans(

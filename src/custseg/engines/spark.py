@@ -57,7 +57,7 @@ from ..features.transactions import (
     require_customers,
     require_lines,
 )
-from ..kmeans import KMEANS_TOL, fit_kmeans
+from ..kmeans import KMEANS_TOL, fit_kmeans, weighted_variance
 from ..model import FitPlan, SegmentModel
 from ..numbers import detect_decimal
 from ..sources import Source, open_source
@@ -158,7 +158,7 @@ class SparkEngine:
         sql = final_sql(DUCKDB, f"DATE '{as_of_day.isoformat()}'", money=money,
                         product=product, quantity=quantity, returns=returns_used > 0,
                         source=parsed.features_source("spark_customers", money, product,
-                                                      quantity, cast_ids), ordered=False)
+                                                      quantity, cast_ids))
         frame = duck.execute(sql).df()
         duck.unregister("spark_customers")
         counts = {
@@ -325,8 +325,7 @@ def lloyd_tolerance(X: np.ndarray, weight: np.ndarray) -> float:
     """The local polish's stopping tolerance: ``KMEANS_TOL`` times the mean feature variance
     of the customers the weighted rows stand for (what ``kmeans.fit_kmeans`` gives
     scikit-learn)."""
-    mean = np.average(X, axis=0, weights=weight)
-    return KMEANS_TOL * float(np.average((X - mean) ** 2, axis=0, weights=weight).mean())
+    return KMEANS_TOL * weighted_variance(X, weight)
 
 
 def file_path(source: Any) -> Path:

@@ -163,25 +163,6 @@ def read_dates(con: duckdb.DuckDBPyConnection, column: str, kind: str,
     return reading
 
 
-def read_file_dates(path: str, column: str, date_format: str | None,
-                    money: list[str]) -> tuple[DateReading, duckdb.DuckDBPyConnection, int]:
-    """The decision of ``read_dates`` made by DuckDB over a file that another engine (Spark)
-    parses: both engines read the column the same way. Returns the reading, the DuckDB session
-    (for ``bad_dates_error``) and the header's line."""
-    from ..numbers import detect_decimal
-    from ..sources import open_source
-
-    con = duckdb.connect()
-    opened = open_source(con, path)
-    text_money = [c for c in money if opened.types.get(c) == "VARCHAR"]
-    european = (opened.dialect.delimiter == ";" or opened.dialect.decimal == ","
-                or detect_decimal(con, "raw", text_money) == ",")
-    line = opened.dialect.header_row
-    reading = read_dates(con, column, opened.types[column], date_format, european=european,
-                         header_line=line)
-    return reading, con, line
-
-
 @dataclass(frozen=True)
 class _Group:
     kind: str

@@ -35,13 +35,12 @@ MONEY_FEATURES = ["monetary", "avg_order_value"]
 
 @dataclass(frozen=True)
 class SqlDialect:
-    """The few spellings that differ between engines."""
+    """The spellings of the feature SQL (Spark now finishes its features in DuckDB too, so
+    DuckDB's is the one in use)."""
 
     name: str
 
     def days_between(self, start: str, end: str) -> str:
-        if self.name == "spark":
-            return f"datediff({end}, {start})"
         return f"date_diff('day', {start}, {end})"
 
     def as_double(self, expression: str) -> str:
@@ -49,7 +48,6 @@ class SqlDialect:
 
 
 DUCKDB = SqlDialect("duckdb")
-SPARK = SqlDialect("spark")
 
 
 def feature_names(money: bool, product: bool, returns: bool) -> list[str]:
@@ -122,9 +120,9 @@ NET_AMOUNT = "coalesce(gross_amount, 0) - coalesce(returned_amount, 0) AS net_am
 
 
 def final_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quantity: bool,
-              returns: bool, source: str, ordered: bool = True) -> str:
+              returns: bool, source: str) -> str:
     """The features of each customer from ``source``, a relation with one row per customer
-    holding the aggregates of ``customer_sql``; ``ordered``: by customer."""
+    holding the aggregates of ``customer_sql`` (in no order: ``finish_features`` sorts)."""
     d = dialect
     last = "coalesce(last_buy, last_any)"
     first = "coalesce(first_buy, first_any)"
@@ -162,4 +160,4 @@ def final_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quant
                            f"{d.as_double('return_lines')} / purchase_lines ELSE 0 END "
                            "AS return_share")
     select = ",\n          ".join(columns)
-    return f"SELECT {select}\nFROM {source}" + ("\nORDER BY customer" if ordered else "")
+    return f"SELECT {select}\nFROM {source}"

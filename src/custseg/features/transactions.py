@@ -267,7 +267,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
     # Unordered: finish_features sorts the customers (as for every engine).
     sql = final_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
                     quantity=columns.quantity is not None, returns=returns_used > 0,
-                    source=customers, ordered=False)
+                    source=customers)
     frame = con.execute(sql).df()
     con.execute("DROP TABLE per_customer")
     return finish_features(frame, columns, as_of, total, counts, returns_used > 0, dialect,
