@@ -120,8 +120,9 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
         _SHOWN_AS[path] = upload.name
     preview, detected_id = _preview(path) if path else _preview(str(custseg.sample_path()))
     columns = [str(c) for c in preview.columns]
-    app_mapping.restore(columns, app_mapping.detected_choices(preview, detected_id))
-    history = app_mapping.choose_kind(app_detect.history_reason(preview))
+    reason = app_detect.history_reason(preview)  # why the file looks like a history, or None
+    app_mapping.restore(columns, app_mapping.detected_choices(preview, detected_id, reason))
+    history = app_mapping.choose_kind(reason)
     shown = "the sample" if path is None else _SHOWN_AS.get(path, Path(path).name)
     written = _as_written(path or str(custseg.sample_path()), 20)
     st.caption(f"Preview (first rows of {for_markdown(shown)}"

@@ -17,7 +17,6 @@ import streamlit as st
 
 from .app_detect import (
     REQUIRED_HISTORY_ROLES,
-    history_reason,
     repeated_id_column,
     unnamed_id_columns,
 )
@@ -43,11 +42,13 @@ def _history_keys() -> list[str]:
     return [f"map_{role}" for role in ROLE_NAMES]
 
 
-def detected_choices(preview: pd.DataFrame, detected_id: str | None) -> dict[str, Any]:
-    """Every mapping widget's starting value for this file, from detection alone."""
+def detected_choices(preview: pd.DataFrame, detected_id: str | None,
+                     history: str | None) -> dict[str, Any]:
+    """Every mapping widget's starting value for this file, from detection alone; ``history``
+    is ``app_detect.history_reason`` of the preview (None: it looks like a customer table)."""
     columns = [str(c) for c in preview.columns]
     found = find_columns(columns)
-    choices: dict[str, Any] = {"kind": KINDS[1] if history_reason(preview) else KINDS[0]}
+    choices: dict[str, Any] = {"kind": KINDS[1] if history else KINDS[0]}
     for role in ROLE_NAMES:
         optional = role not in REQUIRED_HISTORY_ROLES
         choices[f"map_{role}"] = found[role] or (NONE if optional else None)

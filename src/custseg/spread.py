@@ -31,9 +31,10 @@ from .roles import tokens
 # campaign treats customers differently for it. Weeks and months are the same month in their
 # units.
 DAY_SPREAD_FLOOR = 30.0
-_UNIT_FLOORS = {"days": ("days", 30.0), "day": ("days", 30.0), "weeks": ("weeks", 30.0 / 7),
-                "week": ("weeks", 30.0 / 7), "months": ("months", 1.0),
-                "month": ("months", 1.0)}
+_UNIT_FLOORS = {"days": ("days", DAY_SPREAD_FLOOR), "day": ("days", DAY_SPREAD_FLOOR),
+                "weeks": ("weeks", DAY_SPREAD_FLOOR / 7), "week": ("weeks", DAY_SPREAD_FLOOR / 7),
+                "months": ("months", DAY_SPREAD_FLOOR / 30),
+                "month": ("months", DAY_SPREAD_FLOOR / 30)}
 # Any other feature: a standard deviation under 5% of its mean (a coefficient of variation under
 # 0.05) is a difference nobody would act on, whatever the unit.
 RELATIVE_SPREAD_FLOOR = 0.05

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answer import currency_symbol
 from .answer import money as amount
 from .k_table import k_table
 from .markup import Page, c, chart, e, join
@@ -116,7 +117,7 @@ def _kpis(s: dict[str, Any], page: Page) -> str:
     if not kpis:
         return ""
     first = kpis[0]
-    symbol = (s.get("currency") or {}).get("symbol")
+    symbol = currency_symbol(s)
     money, orders = "revenue" in first, "orders_per_customer" in first
     recency = "median_recency_days" in first
     head = ("<th>revenue</th><th>share of revenue</th><th>avg order value</th>" if money else
