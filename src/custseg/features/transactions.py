@@ -121,9 +121,6 @@ def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | p
         except Reread:
             continue
     types = opened.types
-    total = opened.rows if opened.rows is not None else checks.lines
-    if total is None:
-        total = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
     # Dates: one decision for the whole column (dates.py); a semicolon file or decimal commas
     # make day-first the default when no date proves the order.
     dates = read_dates(con, columns.date, types[columns.date], date_format,
@@ -158,6 +155,7 @@ def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | p
                       "WHERE quality").fetchone()
     assert row is not None
     n = dict(zip(QUALITY_COUNTS, (int(v) for v in row[0]), strict=True))
+    total = n["lines"]  # every line of the file, counted in the same pass
     first_day, last_day, returned = row[1], row[2], row[3]
     if n["date_bad"]:
         raise bad_dates_error(con, columns.date, dates, dialect.header_row)
