@@ -180,3 +180,12 @@ def test_warnings_about_k_sit_in_how_k_was_chosen_not_in_the_answer():
     for warning in about_k:
         assert html.escape(warning) not in opening
         assert f"Note: {html.escape(warning)}" in how_k
+
+
+def test_lists_read_as_a_sentence_says_them():
+    from custseg.wording import spoken_list
+
+    assert spoken_list([]) == ""
+    assert spoken_list(["recent"]) == "recent"
+    assert spoken_list(["3 stable", "1 weak"]) == "3 stable and 1 weak"
+    assert spoken_list(["3", "5", "6"], "or") == "3, 5 or 6"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .profile import SegmentProfile
 from .rfm import RFM_NAMES
+from .wording import spoken_list
 
 # One customer in five: below that, a campaign's usual exclusions (recent buyers, opt-outs)
 # already cover the misfits; from there, a list built on the segment would mail a large block of
@@ -68,10 +69,9 @@ def play_checks(profiles: Sequence[SegmentProfile], assignments: pd.DataFrame
         if share < CLASH_SHARE:
             continue
         parts = [f"{n:,} {name}" for name, n in split.items()]
-        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         checks[p.id] = {
             "customers": customers, "share": round(share, 6), "rfm_groups": split,
-            "note": (f"{customers:,} of them ({share:.0%}) are {listed} by the RFM map: "
-                     f"{advice}."),
+            "note": (f"{customers:,} of them ({share:.0%}) are {spoken_list(parts)} by the RFM "
+                     f"map: {advice}."),
         }
     return checks

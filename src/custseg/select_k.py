@@ -28,6 +28,7 @@ from .kmeans import KMeansFit, Weighted, assign, fit_restarts
 from .silhouette import distance_sums, silhouette_of
 from .stability import Bootstrap
 from .timings import stage
+from .wording import spoken_list
 
 SILHOUETTE_TOLERANCE = 0.01
 TINY_SEGMENT_SHARE = 0.02
@@ -291,9 +292,7 @@ def recommend(scores: list[KScore], rows_scored: int) -> KSelection:
               "elbow": "the inertia elbow"}
     if agree:
         verb = " agree" if len(agree) > 1 else " agrees"
-        names = [labels[a] for a in agree]
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        reason += "; " + joined + verb
+        reason += "; " + spoken_list([labels[a] for a in agree]) + verb
     warnings = []
     if differ:
         warnings.append("the indices disagree: " + ", ".join(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..wording import spoken_list
 from .markup import K_ALTERNATIVES_ID, c, e, either
 
 
@@ -172,7 +173,7 @@ def stability_words(s: dict[str, Any]) -> str:
                 f"all {len(labels)} segments are {counts[0][0]}")
     else:
         parts = [f"{n} {word}" for word, n in counts]
-        said = (f"of {len(labels)} segments, " + ", ".join(parts[:-1]) + " and " + parts[-1])
+        said = f"of {len(labels)} segments, {spoken_list(parts)}"
     text = (f"Stability: {said} when the customers are resampled and the segments fitted "
             "again.")
     shaky = [seg["name"] for seg in s["segments"] if seg["stability_label"] in ("weak",

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ..wording import spoken_list
+
 # The id of the "Other k in business terms" table (``k_table``), which the answer links to.
 K_ALTERNATIVES_ID = "k-alternatives"
 
@@ -27,8 +29,7 @@ def join(items: Sequence[str], sep: str = ", ") -> str:
 
 def either(ks: Sequence[int]) -> str:
     """Numbers as one reads them out as choices: '3, 5 or 6'."""
-    words = [str(k) for k in ks]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return spoken_list([str(k) for k in ks], "or")
 
 
 def code_list(names: Sequence[Any]) -> str:
