@@ -12,15 +12,17 @@ stopped before its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from .dialect import read_error
 from .errors import DataError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,13 +95,19 @@ def settle(con: duckdb.DuckDBPyConnection, pending: PendingScan | None) -> None:
 
 def first_scan_row(con: duckdb.DuckDBPyConnection, pending: PendingScan, sql: str
                    ) -> tuple[Any, ...]:
-    """The one row of ``sql``, a first scan of the text file ``pending``: read again with one
-    thread when its quoted cells hold line breaks (``scanning``)."""
+    """The one row of ``sql``, a first scan of the text file ``pending`` (``first_read``)."""
+    row = first_read(con, pending, lambda: con.execute(sql).fetchone())
+    assert row is not None
+    return row
+
+
+def first_read(con: duckdb.DuckDBPyConnection, pending: PendingScan | None,
+               read: Callable[[], T]) -> T:
+    """``read()``, the first reads of the text file ``pending`` (none for a typed file): done
+    again with one thread when its quoted cells hold line breaks (``scanning``)."""
     while True:
         try:
             with scanning(con, pending):
-                row = con.execute(sql).fetchone()
+                return read()
         except Reread:
             continue
-        assert row is not None
-        return row

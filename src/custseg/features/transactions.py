@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..dialect import Dialect, ReadOptions
 from ..errors import DataError
-from ..first_scan import Reread, finish_scan, scanning, settle
+from ..first_scan import finish_scan, first_read, settle
 from ..numbers import CURRENCY_PATTERN, detect_decimal
 from ..sources import Source, open_source
 from ..sql import ident as _q
@@ -112,14 +112,9 @@ def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | p
               ) -> HistoryFeatures:
     # A text file's own first scan (``first_scan``) is left to ``prescan``: one read less.
     opened = open_source(con, source, options, scan=False)
-    while True:
-        try:
-            with scanning(con, opened.pending):
-                columns, dialect, checks = _first_reads(con, opened, given, missing_ok, options,
-                                                        date_format)
-            break
-        except Reread:
-            continue
+    columns, dialect, checks = first_read(
+        con, opened.pending,
+        lambda: _first_reads(con, opened, given, missing_ok, options, date_format))
     types = opened.types
     # Dates: one decision for the whole column (dates.py); a semicolon file or decimal commas
     # make day-first the default when no date proves the order.
