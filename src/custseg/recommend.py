@@ -114,20 +114,23 @@ def evaluate_holdout(source: str | os.PathLike[str] | pd.DataFrame, top: int = 1
     con = full_history.connection
     if con is None or full_history.columns.product is None:
         raise DataError("evaluation needs a purchase history with a product column")
+    # The view ``lines`` parses the file on every read; the four reads below share one.
+    con.execute("""CREATE TEMP TABLE every_line AS SELECT customer, day, order_key, product,
+        quantity, amount, is_return FROM lines""")
     con.execute("""CREATE TEMP TABLE last_day AS
-        SELECT customer, max(day) AS last FROM lines WHERE NOT is_return
+        SELECT customer, max(day) AS last FROM every_line WHERE NOT is_return
         GROUP BY customer HAVING count(DISTINCT day) >= 2""")
     train = con.execute("""
         SELECT l.customer, l.day, l.order_key, l.product, l.quantity, l.amount, l.is_return
-        FROM lines l LEFT JOIN last_day d USING (customer)
+        FROM every_line l LEFT JOIN last_day d USING (customer)
         WHERE d.last IS NULL OR l.day < d.last""").df()
     held_out = con.execute("""
         SELECT DISTINCT CAST(l.customer AS VARCHAR) AS customer_text, l.product
-        FROM lines l JOIN last_day d ON l.customer = d.customer AND l.day = d.last
+        FROM every_line l JOIN last_day d ON l.customer = d.customer AND l.day = d.last
         WHERE NOT l.is_return AND l.product IS NOT NULL
         EXCEPT
         SELECT DISTINCT CAST(l.customer AS VARCHAR), l.product
-        FROM lines l JOIN last_day d ON l.customer = d.customer AND l.day < d.last""").df()
+        FROM every_line l JOIN last_day d ON l.customer = d.customer AND l.day < d.last""").df()
     money = full_history.money
     train_history = train.assign(returned=train["is_return"].astype(int)).drop(columns="is_return")
     if not money:
