@@ -291,3 +291,69 @@ def test_spark_counts_messy_lines_like_the_local_engine(tmp_path):
                 == {k: v for k, v in expected.quality.items() if k not in drop})
         assert found.quality["lines_without_customer"] == 2
         assert found.quality["exact_duplicate_lines"] == 2
+
+
+def test_spark_reads_parquet_with_the_schema_it_would_infer(tmp_path):
+    """The Spark engine gives Spark the schema of a Parquet file from DuckDB's types (no
+    footer job); it is the schema Spark infers, and None (Spark infers it) where unsure."""
+    import datetime as dt
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from custseg.engines.spark_columns import session
+    from custseg.engines.spark_schema import parquet_schema
+    from custseg.sources import open_source
+
+    when = [dt.datetime(2024, 1, 2, 3, 4), None]
+    table = pa.table({
+        "text": pa.array(["a", None]), "tiny": pa.array([1, 2], pa.int8()),
+        "small": pa.array([1, None], pa.int16()), "int": pa.array([1, 2], pa.int32()),
+        "big": pa.array([1, 2], pa.int64()), "real": pa.array([1.5, None], pa.float32()),
+        "double": pa.array([1.5, 2.0]), "flag": pa.array([True, None]),
+        "day": pa.array([dt.date(2024, 1, 2), None]),
+        "money": pa.array([None, None], pa.decimal128(12, 2)),
+        "local_ms": pa.array(when, pa.timestamp("ms")), "local_us": pa.array(when,
+                                                                           pa.timestamp("us")),
+        "utc": pa.array(when, pa.timestamp("us", tz="UTC")),
+        "odd name`": pa.array([1, 2]),
+    })
+    spark = session(MASTER)
+    for name, data in {"flat": table,
+                       "unsigned": table.append_column("u", pa.array([1, 2], pa.uint8())),
+                       "nested": table.append_column("s", pa.array([{"x": 1}, None]))}.items():
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(data, path)
+        with duckdb.connect() as duck:
+            types = open_source(duck, path).types
+            given = parquet_schema(duck, path, types, ntz=True)
+        if name == "flat":
+            assert given == spark.read.parquet(str(path)).schema
+        else:
+            assert given is None
+
+
+def test_spark_refuses_text_that_is_no_number_like_the_local_engine(tmp_path):
+    """DuckDB checks the lines before Spark parses them (``line_checks.prescan``): a price
+    that is no number is refused with the local engine's words and line numbers."""
+    from custseg.dialect import ReadOptions
+    from custseg.engines.spark import SparkEngine
+    from custseg.errors import DataError
+    from custseg.features.transactions import customer_features
+
+    lines = pd.DataFrame({"InvoiceNo": ["1", "2", "3"], "CustomerID": ["7", "8", "9"],
+                          "InvoiceDate": ["2024-01-02"] * 3, "Quantity": ["1", "2", "1"],
+                          "UnitPrice": ["1.50", "abc", "2.00"]})
+    path = tmp_path / "bad.csv"
+    lines.to_csv(path, index=False)
+    with pytest.raises(DataError) as local:
+        customer_features(path)
+    engine = SparkEngine(MASTER, {}, 0)
+    try:
+        with pytest.raises(DataError) as spark:
+            engine.history_features(path, {}, None, None, ReadOptions())
+    finally:
+        engine.close()
+    assert str(spark.value) == str(local.value)
+    assert "'abc' (line 3)" in str(spark.value)

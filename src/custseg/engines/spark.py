@@ -3,16 +3,18 @@
 """The Spark engine (extra ``[spark]``): purchase-history features and the full-data fit in Spark.
 
 What runs where:
+- purchase-history checks: DuckDB on the driver, the local engine's one scan of the columns
+  read from text (``line_checks.prescan``; nothing to scan for typed Parquet columns);
 - purchase-history features: Spark SQL, one aggregation by customer over the lines read and
   parsed once (quality counts included), with the feature definitions DuckDB uses
   (``features/feature_sql.py``) and the local engine's rules for numbers and dates
   (``spark_columns``);
 - preparation, the k sweep, stability resamples and the structure check: ``SegmentModel.plan``
   on the per-customer table, on the driver, exactly as the local engine;
-- the final fit: the best restart on the driver's fit sample, polished by weighted Lloyd
-  passes over every distinct prepared row, each pass one Spark job (``lloyd``: what
-  ``SegmentModel.refine`` does locally), then ``SegmentModel.finish`` numbers segments and
-  measures them;
+- the final fit: the best restart on the driver's samples (``kmeans.fit_restarts``, as the
+  local engine), polished by weighted Lloyd passes over every distinct prepared row, each pass
+  one Spark job (``lloyd``: what ``SegmentModel.refine`` does locally), then
+  ``SegmentModel.finish`` numbers segments and measures them;
 - segments: ``segments.parquet`` partitioned by segment, written on the driver
   (``base.SegmentFiles``), and segments.csv up to ``CSV_LIMIT`` customers.
 The per-customer table (one row per customer, not per purchase line) is on the driver for
@@ -27,7 +29,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,6 @@ except ImportError as exc:  # pragma: no cover - exercised by test_spark_without
 
 from .. import io
 from ..dialect import ReadOptions
-from ..features.columns import ColumnMap, map_columns
 from ..features.date_window import date_notes, no_dates_error, today, window_counts
 from ..features.dates import bad_dates_error, read_dates
 from ..features.feature_sql import DUCKDB, final_sql
@@ -53,11 +54,13 @@ from ..features.transactions import (
     HistoryFeatures,
     currency_signs,
     finish_features,
+    first_reads,
     parse_as_of,
     require_customers,
     require_lines,
 )
-from ..kmeans import KMEANS_TOL, fit_kmeans, weighted_variance
+from ..first_scan import first_read
+from ..kmeans import KMEANS_TOL, fit_restarts, weighted_variance
 from ..model import FitPlan, SegmentModel
 from ..numbers import detect_decimal
 from ..sources import Source, open_source
@@ -75,6 +78,7 @@ from .spark_columns import (
     vector_to_array,
     weighted_rows,
 )
+from .spark_schema import parquet_schema
 
 CSV_LIMIT = 1_000_000  # above this many customers segments are written as Parquet only
 
@@ -100,38 +104,52 @@ class SparkEngine:
                          date_format: str | None, options: ReadOptions) -> HistoryFeatures:
         """Per-customer features in Spark SQL of a CSV, TSV or Parquet file, read with the
         dialect DuckDB's sniffer finds (read options are refused: ``check_read_options``)."""
+        import duckdb
+
         path = file_path(source)
         check_read_options(options)
         kind = io.file_kind(path)
         io.check_file(path)
-        raw, opened, duck = self._read(path, kind)
+        duck = duckdb.connect()
         try:
-            column_map = map_columns(raw.columns, dict(columns))
-            return self._features(raw, opened, duck, column_map, as_of, date_format)
+            return self._features(duck, path, kind, dict(columns), as_of, date_format)
         finally:
             duck.close()
 
-    def _features(self, raw: DataFrame, opened: Source, duck: Any, columns: ColumnMap,
+    def _features(self, duck: Any, path: Path, kind: str, given: dict[str, str | None],
                   as_of: Any, date_format: str | None) -> HistoryFeatures:
-        """The features of the purchase lines ``raw`` (open in DuckDB as ``duck``) with their
-        resolved ``columns``. Spark reads and parses the lines once (``Parsed.customers_sql``),
-        in one job."""
-        text_money = [c for c in (columns.quantity, columns.price, columns.amount)
-                      if c is not None and opened.types.get(c) == "VARCHAR"]
-        decimal = detect_decimal(duck, "raw", text_money)
-        # Counted (and bad numbers refused) by DuckDB with the local engine's rules and words.
-        converted = check_numbers(duck, columns, opened.types, decimal)
-        _, ids_trimmed = customer_key(duck, columns.customer, opened.types[columns.customer])
+        """The features of the purchase lines in ``path``, opened in DuckDB as ``duck``.
+        DuckDB checks the lines as the local engine does, in its one scan of the columns read
+        from text (``line_checks.prescan``: a text file's own checks, numbers, ids, the shapes
+        of the dates; none for typed columns); Spark then reads and parses the lines once
+        (``Parsed.customers_sql``), in one job."""
+        # A text file's first scan is left to prescan, as the local engine does: one read less.
+        opened = open_source(duck, path, scan=False)
+        check_spark_reads(path, kind, opened)
+        # DuckDB's checks first: they run while Spark may still be starting (``warm_up``).
+        columns, dialect, checks = first_read(
+            duck, opened.pending,
+            lambda: first_reads(duck, opened, given, False, ReadOptions(), date_format))
+        # Its one-row reads leave a result open (the local engine's next query ends it): end
+        # it here, so that no read of the file is still under way when ``duck`` is closed.
+        duck.execute("SELECT 1").fetchall()
+        decimal, header_line = dialect.decimal, dialect.header_row
+        # Bad numbers are refused (with line numbers) and text money counted by DuckDB, with
+        # the local engine's rules and words; Spark's parsing has nothing left to check.
+        converted = check_numbers(duck, columns, opened.types, decimal, header_line,
+                                  checks.numbers)
+        _, ids_trimmed = customer_key(duck, columns.customer, opened.types[columns.customer],
+                                      checks.ids)
         # The date column is read as the local engine reads it: the decision is made by DuckDB
-        # over the same file (what ``read_file_dates`` does, in the session already open), then
-        # applied in Spark SQL (features/dates.py).
-        header_line = opened.dialect.header_row
-        european = (opened.dialect.delimiter == ";" or opened.dialect.decimal == ","
-                    or decimal == ",")
+        # (from the heads prescan counted), then applied in Spark SQL (features/dates.py).
         dates = read_dates(duck, columns.date, opened.types[columns.date], date_format,
-                           european=european, header_line=header_line)
+                           european=decimal == "," or dialect.delimiter == ";",
+                           header_line=header_line, heads=checks.heads)
+        if checks.heads:
+            duck.execute(f"DROP TABLE {checks.heads}")
         given_as_of = parse_as_of(as_of)
         limit = given_as_of or today()
+        raw = self._spark_read(path, kind, opened, duck)
         parsed = parse_lines(raw, columns, dates, limit, decimal)
         money, product = columns.has_money, columns.product is not None
         quantity = columns.quantity is not None
@@ -144,7 +162,9 @@ class SparkEngine:
         counted = duck.execute(parsed.quality_sql("spark_customers")).fetchone()
         total, scan, (used, returns_used) = counted[0], counted[1:12], counted[12:14]
         distinct, zero_amount, zero_quantity = counted[14:17]
-        cast_ids = parsed.check(raw, list(counted[17:]), decimal)
+        # Text ids that prescan found all whole numbers without leading zeros (customer_key's
+        # rule) group as BIGINT, as in the local engine.
+        cast_ids = parsed.text_ids and checks.ids is not None and checks.ids[0] == 0
         if scan[0]:
             raise bad_dates_error(duck, columns.date, dates, header_line)
         require_customers(int(scan[1]), int(total), columns)
@@ -175,8 +195,8 @@ class SparkEngine:
             "zero_quantity_lines": int(zero_quantity) if columns.quantity else None,
         }
         return finish_features(frame, columns, as_of_day, int(total), counts,
-                               returns_used > 0, replace(opened.dialect, decimal=decimal),
-                               date_notes(dates, counts, limit), engine="spark")
+                               returns_used > 0, dialect, date_notes(dates, counts, limit),
+                               engine="spark")
 
     def _read(self, path: Path, kind: str) -> tuple[DataFrame, Source, Any]:
         """The file in Spark, read with the dialect DuckDB's sniffer finds (delimiter, quote,
@@ -186,22 +206,20 @@ class SparkEngine:
         duck = duckdb.connect()
         try:
             opened = open_source(duck, path)
-            return self._spark_read(path, kind, opened), opened, duck
+            return self._spark_read(path, kind, opened, duck), opened, duck
         except BaseException:
             duck.close()
             raise
 
-    def _spark_read(self, path: Path, kind: str, opened: Source) -> DataFrame:
+    def _spark_read(self, path: Path, kind: str, opened: Source, duck: Any) -> DataFrame:
+        check_spark_reads(path, kind, opened)
         if kind == "parquet":
-            return self.spark.read.parquet(str(path))
-        if kind not in ("csv", "tsv"):
-            raise DataError(f"the Spark engine reads CSV, TSV or Parquet files; convert "
-                            f"'{path}' or use --engine local")
+            # The schema DuckDB read, when it is sure to be Spark's: no job to infer it.
+            ntz = self.spark.conf.get("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+            schema = parquet_schema(duck, path, opened.types, str(ntz).lower() == "true")
+            reader = self.spark.read if schema is None else self.spark.read.schema(schema)
+            return reader.parquet(str(path))
         dialect = opened.dialect
-        if dialect.header_row != 1:
-            raise DataError(f"'{path}' has {dialect.header_row - 1} title line(s) above its "
-                            "header, which the Spark engine cannot skip; remove them or use "
-                            "--engine local")
         charset = JAVA_CHARSETS.get(dialect.encoding or "utf-8", dialect.encoding or "UTF-8")
         raw = self.spark.read.csv(str(path), header=True, sep=dialect.delimiter or ",",
                                   inferSchema=False, quote=dialect.quote or '"',
@@ -223,11 +241,12 @@ class SparkEngine:
 
     def _fit(self, model: SegmentModel, plan: FitPlan) -> tuple[np.ndarray, int]:
         """What ``SegmentModel.refine`` does, with its polish in Spark: the best restart on the
-        fit sample (the k sweep's when k was chosen), then weighted Lloyd passes over every
-        distinct prepared row until no row changes segment (or ``max_iter``)."""
-        seed = int(model.seed)
-        best = plan.swept or fit_kmeans(plan.fit_rows, plan.k, seed, model.n_init,
-                                        model.max_iter)
+        restart sample settled on the fit sample (the k sweep's when k was chosen), then
+        weighted Lloyd passes over every distinct prepared row until no row changes segment (or
+        ``max_iter``). The restarts are ``kmeans.fit_restarts``, as the local engine's: one
+        method, so both engines start the polish from the same centres."""
+        best = plan.swept or fit_restarts(plan.restart_rows, plan.fit_rows, plan.k,
+                                          int(model.seed), model.n_init, model.max_iter)
         self.passes = 0
         if len(plan.fit_rows.X) == len(plan.data.X):
             return best.centers, best.n_iter  # the sample was every distinct row: nothing to do
@@ -261,8 +280,9 @@ class SparkEngine:
         decimal = detect_decimal(duck, "raw", numeric)
         duck.close()
         # Ids stay text as read; numeric features read by the same rules as the local engine.
-        data = data.select(*[spark_number(F.col(spark_ident(c)).cast("string"), decimal).alias(c)
-                             if c in numeric else F.col(spark_ident(c)) for c in data.columns])
+        data = data.selectExpr(*[
+            f"{spark_number(f'CAST({spark_ident(c)} AS STRING)', decimal)} AS {spark_ident(c)}"
+            if c in numeric else spark_ident(c) for c in data.columns])
         missing = [s.name for s in model.preparer_.specs if s.name not in data.columns]
         if missing:
             raise DataError(f"input lacks the model's feature column(s) "
@@ -326,6 +346,17 @@ def lloyd_tolerance(X: np.ndarray, weight: np.ndarray) -> float:
     of the customers the weighted rows stand for (what ``kmeans.fit_kmeans`` gives
     scikit-learn)."""
     return KMEANS_TOL * weighted_variance(X, weight)
+
+
+def check_spark_reads(path: Path, kind: str, opened: Source) -> None:
+    """Refuse a file Spark cannot read as DuckDB opened it (``opened``)."""
+    if kind not in ("csv", "tsv", "parquet"):
+        raise DataError(f"the Spark engine reads CSV, TSV or Parquet files; convert "
+                        f"'{path}' or use --engine local")
+    if kind != "parquet" and opened.dialect.header_row != 1:
+        raise DataError(f"'{path}' has {opened.dialect.header_row - 1} title line(s) above its "
+                        "header, which the Spark engine cannot skip; remove them or use "
+                        "--engine local")
 
 
 def file_path(source: Any) -> Path:

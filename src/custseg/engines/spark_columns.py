@@ -27,7 +27,6 @@ from pyspark.sql.types import (
 )
 
 from .. import numbers
-from ..errors import DataError
 from ..features.columns import ColumnMap
 from ..features.date_window import EARLIEST
 from ..features.dates import DateReading
@@ -64,48 +63,67 @@ def to_pandas(frame: DataFrame) -> pd.DataFrame:
 JAVA_CHARSETS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
                  "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "cp1252": "windows-1252",
                  "iso8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1", "utf-32": "UTF-32"}
-CANONICAL_INTEGER = r"^-?([1-9][0-9]{0,17}|0)$"
 
 
-def spark_missing(text: Any) -> Any:
-    """True where the text is missing: NULL or a missing token (missing.MISSING_TOKENS).
+def spark_string(text: str) -> str:
+    """A Spark SQL string literal (Spark reads backslash escapes in literals)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def spark_date(day: dt.date) -> str:
+    """A Spark SQL DATE literal."""
+    return f"DATE '{day.isoformat()}'"
+
+
+# Spark SQL below is written as text: building column objects costs a round trip to the JVM
+# per expression node (about 2 s for ``parse_lines`` on a fresh session), parsing text one.
+def spark_missing(text: str) -> str:
+    """SQL: true where the text ``text`` is missing: NULL or a missing token
+    (missing.MISSING_TOKENS).
 
     Only text as short as the longest token is lowered (Spark lowers through ICU, a cost per
     line): the tokens are ASCII and lowering never shortens text, so longer text is none."""
-    trimmed = F.trim(text)
     longest = max(len(token) for token in MISSING_TOKENS)
-    return text.isNull() | ((F.length(trimmed) <= longest)
-                            & F.lower(trimmed).isin(list(MISSING_TOKENS)))
+    tokens = ", ".join(spark_string(token) for token in MISSING_TOKENS)
+    return (f"({text} IS NULL OR (length(trim({text})) <= {longest} "
+            f"AND lower(trim({text})) IN ({tokens})))")
 
 
-def spark_text(column: str | None) -> Any:
-    """A text column trimmed, missing tokens as NULL (as the DuckDB reader)."""
+def spark_text(column: str | None) -> str:
+    """SQL: a text column trimmed, missing tokens as NULL (as the DuckDB reader)."""
     if column is None:
-        return F.lit(None).cast("string")
-    text = F.col(spark_ident(column)).cast("string")
-    return F.when(spark_missing(text), F.lit(None)).otherwise(F.trim(text))
+        return "CAST(NULL AS STRING)"
+    text = f"CAST({spark_ident(column)} AS STRING)"
+    return f"CASE WHEN {spark_missing(text)} THEN NULL ELSE trim({text}) END"
 
 
-def spark_number(text: Any, decimal: str) -> Any:
-    """The number rules of ``numbers.number_sql`` as Spark column expressions (Java regexes)."""
-    stripped = F.trim(F.regexp_replace(text, numbers.CURRENCY_PATTERN, ""))
-    s = F.when(stripped.rlike(r"^\(.*\)$"),  # (12.50) is accounting notation for -12.50
-               F.concat(F.lit("-"), F.trim(F.regexp_extract(stripped, r"^\((.*)\)$", 1))))
-    s = s.otherwise(stripped)
-    spaces = r"[  ']"
+def spark_number(text: str, decimal: str) -> str:
+    """SQL: the number rules of ``numbers.number_sql`` over the text ``text`` (Java regexes)."""
+    def rlike(value: str, pattern: str) -> str:
+        return f"{value} RLIKE {spark_string(pattern)}"
+
+    def replace(value: str, pattern: str, by: str) -> str:
+        return f"regexp_replace({value}, {spark_string(pattern)}, {spark_string(by)})"
+
+    stripped = f"trim({replace(text, numbers.CURRENCY_PATTERN, '')})"
+    accounting, inside = r"^\(.*\)$", spark_string(r"^\((.*)\)$")
+    dot, spaces = r"\.", r"[  ']"
+    # (12.50) is accounting notation for -12.50
+    s = (f"(CASE WHEN {rlike(stripped, accounting)} THEN concat('-', trim(regexp_extract("
+         f"{stripped}, {inside}, 1))) ELSE {stripped} END)")
     if decimal == ",":
-        cleaned = (F.when(s.rlike(numbers.GROUPED_DOT),
-                          F.regexp_replace(F.regexp_replace(s, r"\.", ""), ",", "."))
-                   .when(s.rlike(numbers.GROUPED_SPACE),
-                         F.regexp_replace(F.regexp_replace(s, spaces, ""), ",", "."))
-                   .when(s.rlike(numbers.COMMA_DECIMAL), F.regexp_replace(s, ",", "."))
-                   .otherwise(s))
+        cleaned = (f"CASE WHEN {rlike(s, numbers.GROUPED_DOT)} "
+                   f"THEN {replace(replace(s, dot, ''), ',', '.')} "
+                   f"WHEN {rlike(s, numbers.GROUPED_SPACE)} "
+                   f"THEN {replace(replace(s, spaces, ''), ',', '.')} "
+                   f"WHEN {rlike(s, numbers.COMMA_DECIMAL)} THEN {replace(s, ',', '.')} "
+                   f"ELSE {s} END")
     else:
-        cleaned = (F.when(s.rlike(numbers.GROUPED_COMMA), F.regexp_replace(s, ",", ""))
-                   .when(s.rlike(numbers.GROUPED_SPACE), F.regexp_replace(s, spaces, ""))
-                   .otherwise(s))
-    value = cleaned.try_cast("double")
-    return F.when(spark_missing(text), F.lit(None).cast("double")).otherwise(value)
+        cleaned = (f"CASE WHEN {rlike(s, numbers.GROUPED_COMMA)} THEN {replace(s, ',', '')} "
+                   f"WHEN {rlike(s, numbers.GROUPED_SPACE)} THEN {replace(s, spaces, '')} "
+                   f"ELSE {s} END")
+    return (f"CASE WHEN {spark_missing(text)} THEN CAST(NULL AS DOUBLE) "
+            f"ELSE try_cast({cleaned} AS DOUBLE) END")
 
 
 # Types whose values Spark turns into decimals exactly as their text would be read (a double's
@@ -114,44 +132,43 @@ _PLAIN_NUMBERS = (ByteType, ShortType, IntegerType, LongType, DoubleType)
 _WHOLE_NUMBERS = (ByteType, ShortType, IntegerType, LongType)
 
 
-def _number_value(column: str, kind: DataType, decimal: str) -> Any:
-    """A money column of Spark type ``kind`` as a double, by the local engine's rules (NULL
-    where missing or bad)."""
-    value = F.col(spark_ident(column))
-    if isinstance(kind, _PLAIN_NUMBERS):  # no text to parse; NaN is a missing value
-        return F.when(F.isnan(value), F.lit(None)).otherwise(value) \
-            if isinstance(kind, DoubleType) else value
-    return spark_number(value.cast("string"), decimal)
+def _number_value(column: str, kind: DataType, decimal: str) -> str:
+    """SQL: a money column of Spark type ``kind`` as a double, by the local engine's rules
+    (NULL where missing)."""
+    value = spark_ident(column)
+    if isinstance(kind, DoubleType):  # no text to parse; NaN is a missing value
+        return f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+    if isinstance(kind, _PLAIN_NUMBERS):
+        return value
+    return spark_number(f"CAST({value} AS STRING)", decimal)
 
 
 def parse_lines(raw: DataFrame, columns: ColumnMap, dates: DateReading, limit: dt.date,
                 decimal: str) -> Parsed:
     """Purchase lines parsed by the local engine's rules (numbers, dates, ids, returns), with
-    the flags the quality scan counts: one pass over the lines computes them all.
+    the flags the quality scan counts: one pass over the lines computes them all. DuckDB has
+    checked the lines already (``line_checks.prescan``: text that is not a number is refused,
+    ids are judged), so nothing here checks them again.
 
     Columns: ``customer`` (BIGINT when the file's type is a whole number, else trimmed text:
-    ``Parsed.lines_sql`` casts it when every id is one), ``day``, ``order_raw``, ``product``,
-    ``quantity``, ``price``, ``amount`` (decimals), ``is_return``, ``date_missing``,
-    ``date_bad``, ``date_early``, ``date_late``, ``line_hash`` (of every raw column, for exact
-    duplicates), ``bad_<i>`` (text in the i-th money column that is not a number) and
-    ``odd_id`` (a text id that is not a whole number without leading zeros).
+    ``Parsed.features_source`` casts it when every id is one), ``day``, ``order_raw``,
+    ``product``, ``quantity``, ``price``, ``amount`` (decimals), ``is_return``,
+    ``date_missing``, ``date_bad``, ``date_early``, ``date_late``, ``line_hash`` (of every raw
+    column, for exact duplicates).
     """
     types = {f.name: f.dataType for f in raw.schema.fields}  # one round trip to the JVM
     money = [c for c in (columns.quantity, columns.price, columns.amount) if c is not None]
-    text_money = [c for c in money if not isinstance(types[c], _PLAIN_NUMBERS)]
     whole_ids = isinstance(types[columns.customer], _WHOLE_NUMBERS)
     # Dates: the reading decided for the whole column, in Spark SQL; outside 1970-01-01 ..
     # ``limit`` (the as-of date, else today) a date is left out (``day`` NULL) and counted.
     date_column = spark_ident(columns.date)
     date_sql = date_column if dates.native else f"trim(CAST({date_column} AS STRING))"
-    parsed = F.expr(dates.spark_sql.replace("{v}", date_sql))
-    plausible = F.when(parsed.between(F.lit(EARLIEST), F.lit(limit)), parsed)
+    parsed = f"({dates.spark_sql.replace('{v}', date_sql)})"
+    earliest, last = spark_date(EARLIEST), spark_date(limit)
     # As the local engine: whole-number ids without leading zeros group as BIGINT (the same
     # text written back); any other id stays text, exactly as read.
-    customer = (F.col(spark_ident(columns.customer)).cast("bigint") if whole_ids
+    customer = (f"CAST({spark_ident(columns.customer)} AS BIGINT)" if whole_ids
                 else spark_text(columns.customer))
-    values = {c: _number_value(c, types[c], decimal).alias(f"_n{i}")
-              for i, c in enumerate(money)}
     # The lines spread by customer over spark.sql.shuffle.partitions parts (fixed: adaptive
     # coalescing made three for two cores) before anything is parsed: the aggregation by
     # customer needs that shuffle anyway (for whole-number ids Spark keeps this one), and a
@@ -161,60 +178,53 @@ def parse_lines(raw: DataFrame, columns: ColumnMap, dates: DateReading, limit: d
     used = dict.fromkeys(c for c in (columns.customer, columns.date, columns.order,
                                      columns.product, *money) if c is not None)
     parts = int(raw.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
-    raw = raw.select(*[F.col(spark_ident(c)) for c in used],
-                     F.xxhash64(*[F.col(spark_ident(c)) for c in types]).alias(" line_hash")
-                     ).repartition(parts, F.col(spark_ident(columns.customer)))
+    every = ", ".join(spark_ident(c) for c in types)
+    raw = raw.selectExpr(*[spark_ident(c) for c in used], f"xxhash64({every}) AS ` line_hash`"
+                         ).repartition(parts, F.col(spark_ident(columns.customer)))
     # First the values (each regex-parsed once), then what is made of them.
-    first = raw.select(
-        customer.alias("customer"), plausible.alias("day"),
-        spark_text(columns.order).alias("order_raw"),
-        spark_text(columns.product).alias("product"), parsed.alias("ts"),
-        F.expr(dates.missing_sql(date_sql)).alias("date_missing"),
-        F.col("` line_hash`").alias("line_hash"),
-        *values.values(),
-        *[spark_missing(F.col(spark_ident(c)).cast("string")).alias(f"_m{money.index(c)}")
-          for c in text_money])
+    first = raw.selectExpr(
+        f"{customer} AS customer",
+        # Not BETWEEN: Spark 4 computes its operand apart (a common expression, in a projection
+        # of its own), so every date was parsed twice; with two comparisons, once (the plan).
+        f"CASE WHEN {parsed} >= {earliest} AND {parsed} <= {last} THEN {parsed} END AS day",
+        f"{spark_text(columns.order)} AS order_raw", f"{spark_text(columns.product)} AS product",
+        f"{parsed} AS ts", f"{dates.missing_sql(date_sql)} AS date_missing",
+        "` line_hash` AS line_hash",
+        *[f"{_number_value(c, types[c], decimal)} AS _n{i}" for i, c in enumerate(money)])
 
-    def number(c: str | None) -> Any:
+    def number(c: str | None) -> str:
         if c is None:
-            return F.lit(None).cast("decimal(18,6)")
-        return F.col(f"_n{money.index(c)}").cast("decimal(18,6)")
+            return "CAST(NULL AS DECIMAL(18,6))"
+        return f"CAST(_n{money.index(c)} AS DECIMAL(18,6))"
 
     quantity, price = number(columns.quantity), number(columns.price)
     if columns.amount:
         amount = number(columns.amount)
     elif columns.quantity and columns.price:
-        amount = (quantity * price).cast("decimal(38,6)")
+        amount = f"CAST({quantity} * {price} AS DECIMAL(38,6))"
     else:
-        amount = F.lit(None).cast("decimal(38,6)")
-    flags = [(~F.col(f"_m{money.index(c)}") & F.col(f"_n{money.index(c)}").isNull())
-             .alias(f"bad_{money.index(c)}") for c in text_money]
-    if not whole_ids:
-        flags.append((F.col("customer").isNotNull()
-                      & ~F.col("customer").rlike(CANONICAL_INTEGER)).alias("odd_id"))
-    second = first.select(
-        "customer", "day", "order_raw", "product", quantity.alias("quantity"),
-        price.alias("price"), amount.alias("amount"), "ts", "date_missing", "line_hash",
-        *flags)
-    returns = F.coalesce(F.col("order_raw").rlike(r"^C[0-9]+$"), F.lit(False)) | \
-        F.coalesce(F.col("quantity") < 0, F.lit(False))
+        amount = "CAST(NULL AS DECIMAL(38,6))"
+    kept = ["customer", "day", "order_raw", "product", "quantity", "price", "amount",
+            "date_missing", "line_hash"]
+    second = first.selectExpr(
+        "customer", "day", "order_raw", "product", f"{quantity} AS quantity",
+        f"{price} AS price", f"{amount} AS amount", "ts", "date_missing", "line_hash")
+    returns = "coalesce(order_raw RLIKE '^C[0-9]+$', false) OR coalesce(quantity < 0, false)"
     if not columns.quantity:
-        returns = returns | F.coalesce(F.col("amount") < 0, F.lit(False))
-    frame = second.select(
-        *[c for c in second.columns if c != "ts"], returns.alias("is_return"),
-        (~F.col("date_missing") & F.col("ts").isNull()).alias("date_bad"),
-        F.coalesce(F.col("ts") < F.lit(EARLIEST), F.lit(False)).alias("date_early"),
-        F.coalesce(F.col("ts") > F.lit(limit), F.lit(False)).alias("date_late"))
-    return Parsed(frame, {money.index(c): c for c in text_money}, not whole_ids)
+        returns += " OR coalesce(amount < 0, false)"
+    frame = second.selectExpr(
+        *kept, f"{returns} AS is_return", "(NOT date_missing AND ts IS NULL) AS date_bad",
+        f"coalesce(ts < {earliest}, false) AS date_early",
+        f"coalesce(ts > {last}, false) AS date_late")
+    return Parsed(frame, not whole_ids)
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """Parsed purchase lines (``parse_lines``) and the checks their scan must make."""
+    """Parsed purchase lines (``parse_lines``) and the SQL that reads them."""
 
     frame: DataFrame
-    text_money: dict[int, str]  # i -> money column read from text (flag ``bad_<i>``)
-    text_ids: bool  # the ids are text (flag ``odd_id``)
+    text_ids: bool  # the ids are text (grouped as BIGINT when DuckDB found them all whole)
 
     def customers_sql(self, money: bool, product: bool, quantity: bool) -> str:
         """One read of the view ``parsed`` for everything: one row per customer (and one,
@@ -246,9 +256,7 @@ class Parsed:
             "count(CASE WHEN day IS NOT NULL AND line_return THEN 1 END) AS q_returns_used",
             "size(collect_set(line_hash)) AS q_distinct",
             "count(CASE WHEN amount = 0 THEN 1 END) AS q_zero_amount",
-            "count(CASE WHEN line_quantity = 0 THEN 1 END) AS q_zero_quantity",
-            *[f"count(CASE WHEN bad_{i} THEN 1 END) AS q_bad_{i}" for i in self.text_money],
-            *(["count(CASE WHEN odd_id THEN 1 END) AS q_odd_id"] if self.text_ids else [])]
+            "count(CASE WHEN line_quantity = 0 THEN 1 END) AS q_zero_quantity"]
         return f"""
             SELECT customer, {", ".join(aggregates)}
             FROM (SELECT *, CASE WHEN day IS NOT NULL THEN line_quantity END AS quantity,
@@ -262,7 +270,7 @@ class Parsed:
         lines; lines with a bad date, with a customer, first and last day, lines without
         customer, without date, return lines, returned amount, lines priced zero or less,
         lines dated too early, too late; lines kept (customer and day), return lines kept;
-        distinct lines; lines of amount 0, of quantity 0; then what ``check`` takes."""
+        distinct lines; lines of amount 0, of quantity 0."""
         def total(column: str, where: str | None = None) -> str:
             value = f"CASE WHEN {where} THEN {column} END" if where else column
             return f"coalesce(sum({value}), 0)"
@@ -273,25 +281,8 @@ class Parsed:
                    total("q_date_missing"), total("q_returns"), total("q_returned"),
                    total("q_bad_price"), total("q_early"), total("q_late"),
                    total("q_used", kept), total("q_returns_used", kept), total("q_distinct"),
-                   total("q_zero_amount"), total("q_zero_quantity"),
-                   *[total(f"q_bad_{i}") for i in self.text_money],
-                   *([total("q_odd_id")] if self.text_ids else [])]
+                   total("q_zero_amount"), total("q_zero_quantity")]
         return f"SELECT {', '.join(columns)} FROM {relation}"
-
-    def check(self, raw: DataFrame, counts: list[Any], decimal: str) -> bool:
-        """Refuse text that is not a number (as the local engine: the column and examples);
-        True when the ids are text that are all whole numbers (grouped as BIGINT)."""
-        bad_counts = counts[:len(self.text_money)]
-        for column, bad in zip(self.text_money.values(), bad_counts, strict=True):
-            if bad:
-                text = F.col(spark_ident(column)).cast("string")
-                found = raw.filter(~spark_missing(text) & spark_number(text, decimal).isNull())
-                examples = [r[0] for r in found.select(F.nullif(F.trim(text), F.lit("")))
-                            .limit(3).collect()]
-                raise DataError(f"column '{column}' should hold numbers but some lines do not, "
-                                f"e.g. {', '.join(map(repr, examples))}; fix those cells or "
-                                "map another column")
-        return self.text_ids and not counts[len(self.text_money)]
 
     @staticmethod
     def features_source(relation: str, money: bool, product: bool, quantity: bool,

@@ -114,7 +114,7 @@ def _features(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | p
     opened = open_source(con, source, options, scan=False)
     columns, dialect, checks = first_read(
         con, opened.pending,
-        lambda: _first_reads(con, opened, given, missing_ok, options, date_format))
+        lambda: first_reads(con, opened, given, missing_ok, options, date_format))
     types = opened.types
     # Dates: one decision for the whole column (dates.py); a semicolon file or decimal commas
     # make day-first the default when no date proves the order.
@@ -193,7 +193,7 @@ def currency_signs(con: duckdb.DuckDBPyConnection, converted: dict[str, int]
     return dict(sorted(found.items(), key=lambda item: -item[1]))
 
 
-def _first_reads(con: duckdb.DuckDBPyConnection, opened: Source,
+def first_reads(con: duckdb.DuckDBPyConnection, opened: Source,
                  given: dict[str, str | None] | None, missing_ok: bool, options: ReadOptions,
                  date_format: str | None) -> tuple[ColumnMap, Dialect, Checks]:
     """The columns' roles, the dialect and ``prescan``, which also makes the first scan of a
