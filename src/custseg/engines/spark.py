@@ -206,13 +206,14 @@ class SparkEngine:
         duck = duckdb.connect()
         try:
             opened = open_source(duck, path)
+            check_spark_reads(path, kind, opened)
             return self._spark_read(path, kind, opened, duck), opened, duck
         except BaseException:
             duck.close()
             raise
 
     def _spark_read(self, path: Path, kind: str, opened: Source, duck: Any) -> DataFrame:
-        check_spark_reads(path, kind, opened)
+        """The file in Spark, as DuckDB opened it (``check_spark_reads`` passed)."""
         if kind == "parquet":
             # The schema DuckDB read, when it is sure to be Spark's: no job to infer it.
             ntz = self.spark.conf.get("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
