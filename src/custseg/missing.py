@@ -9,6 +9,9 @@ trimming spaces and ignoring case, and counts the cells it treats as missing.
 from __future__ import annotations
 
 MISSING_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan", "-", "#n/a", "nat")
+# Text longer than this (trimmed) is no token: readers of millions of cells test the length
+# before lowering and comparing.
+LONGEST_TOKEN = max(len(token) for token in MISSING_TOKENS)
 
 
 def is_missing_sql(expr: str) -> str:

@@ -31,7 +31,7 @@ from ..features.columns import ColumnMap
 from ..features.date_window import EARLIEST
 from ..features.dates import DateReading
 from ..features.feature_sql import NET_AMOUNT, customer_aggregates
-from ..missing import MISSING_TOKENS
+from ..missing import LONGEST_TOKEN, MISSING_TOKENS
 from ..prep import Preparer
 
 
@@ -83,9 +83,8 @@ def spark_missing(text: str) -> str:
 
     Only text as short as the longest token is lowered (Spark lowers through ICU, a cost per
     line): the tokens are ASCII and lowering never shortens text, so longer text is none."""
-    longest = max(len(token) for token in MISSING_TOKENS)
     tokens = ", ".join(spark_string(token) for token in MISSING_TOKENS)
-    return (f"({text} IS NULL OR (length(trim({text})) <= {longest} "
+    return (f"({text} IS NULL OR (length(trim({text})) <= {LONGEST_TOKEN} "
             f"AND lower(trim({text})) IN ({tokens})))")
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ..errors import DataError
-from ..missing import MISSING_TOKENS, is_missing_sql
+from ..missing import LONGEST_TOKEN, is_missing_sql
 from ..sql import ident as _q
 from ..sql import literal as _lit
 from .date_sql import Rule, given_format_duckdb, given_format_spark, rules_duckdb, rules_spark
@@ -41,7 +41,6 @@ from .date_sql import Rule, given_format_duckdb, given_format_spark, rules_duckd
 EXCEL_FIRST, EXCEL_LAST = 25569, 73051          # 1970-01-01 .. 2099-12-31
 ORDERS = ("day-first", "month-first", "year-first", "iso", "excel-serial", "native", "given")
 NATIVE_TYPES = ("DATE", "TIMESTAMP")
-_LONGEST_TOKEN = max(len(t) for t in MISSING_TOKENS)
 HEAD = 11  # characters that hold the date part of every shape read here, and the next one
 
 
@@ -89,7 +88,7 @@ class DateReading:
         if self.native:
             return f"({text} IS NULL)"
         # ``text`` is trimmed: only short values can be missing tokens (cheaper on 10M lines).
-        return f"({text} IS NULL OR (length({text}) <= {_LONGEST_TOKEN} AND " \
+        return f"({text} IS NULL OR (length({text}) <= {LONGEST_TOKEN} AND " \
                f"{is_missing_sql(text)}))"
 
     @property

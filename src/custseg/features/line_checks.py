@@ -17,7 +17,7 @@ import duckdb
 
 from ..errors import DataError
 from ..first_scan import PendingScan
-from ..missing import MISSING_TOKENS, is_missing_sql
+from ..missing import LONGEST_TOKEN, is_missing_sql
 from ..numbers import is_plain_sql, number_sql
 from ..sql import ident as _q
 from .columns import ColumnMap
@@ -25,7 +25,6 @@ from .customers import is_number_type
 from .dates import HEAD, is_native, trimmed_sql
 
 MONEY = "DECIMAL(18,6)"
-_LONGEST_TOKEN = max(len(t) for t in MISSING_TOKENS)
 
 
 def _offenders(con: duckdb.DuckDBPyConnection, column: str, bad: str,
@@ -44,7 +43,7 @@ def _present(text: str) -> str:
     lowering it: no space at either end, and longer than any token or starting with a digit
     (no token does). Most cells pass; the others get the full test (``_missing``)."""
     return (f"(NOT suffix({text}, ' ') AND (({text} >= '0' AND {text} < ':') OR "
-            f"(strlen({text}) > {_LONGEST_TOKEN} AND NOT prefix({text}, ' '))))")
+            f"(strlen({text}) > {LONGEST_TOKEN} AND NOT prefix({text}, ' '))))")
 
 
 def _missing(text: str) -> str:
