@@ -48,7 +48,7 @@ from .. import io
 from ..dialect import ReadOptions
 from ..features.date_window import date_notes, no_dates_error, today, window_counts
 from ..features.dates import bad_dates_error, read_dates
-from ..features.feature_sql import DUCKDB, final_sql
+from ..features.feature_sql import final_sql
 from ..features.line_checks import check_numbers, customer_key
 from ..features.transactions import (
     HistoryFeatures,
@@ -175,10 +175,9 @@ class SparkEngine:
         require_lines(int(used), as_of_day)
         # The features of the aggregates (one row per customer) on the driver, by the SQL the
         # local engine runs, in the DuckDB session open on the file.
-        sql = final_sql(DUCKDB, f"DATE '{as_of_day.isoformat()}'", money=money,
-                        product=product, quantity=quantity, returns=returns_used > 0,
-                        source=parsed.features_source("spark_customers", money, product,
-                                                      quantity, cast_ids))
+        source = parsed.features_source("spark_customers", money, product, quantity, cast_ids)
+        sql = final_sql(as_of_day, money=money, product=product, quantity=quantity,
+                        returns=returns_used > 0, source=source)
         frame = duck.execute(sql).df()
         duck.unregister("spark_customers")
         counts = {

@@ -28,26 +28,17 @@ Definitions (the README repeats them):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
 
 MONEY_FEATURES = ["monetary", "avg_order_value"]
 
 
-@dataclass(frozen=True)
-class SqlDialect:
-    """The spellings of the feature SQL (Spark now finishes its features in DuckDB too, so
-    DuckDB's is the one in use)."""
-
-    name: str
-
-    def days_between(self, start: str, end: str) -> str:
-        return f"date_diff('day', {start}, {end})"
-
-    def as_double(self, expression: str) -> str:
-        return f"CAST({expression} AS DOUBLE)"
+def _days_between(start: str, end: str) -> str:
+    return f"date_diff('day', {start}, {end})"
 
 
-DUCKDB = SqlDialect("duckdb")
+def _as_double(expression: str) -> str:
+    return f"CAST({expression} AS DOUBLE)"
 
 
 def feature_names(money: bool, product: bool, returns: bool) -> list[str]:
@@ -126,45 +117,46 @@ def customer_aggregates(money: bool, quantity: bool) -> list[str]:
 NET_AMOUNT = "coalesce(gross_amount, 0) - coalesce(returned_amount, 0) AS net_amount"
 
 
-def final_sql(dialect: SqlDialect, as_of: str, money: bool, product: bool, quantity: bool,
-              returns: bool, source: str) -> str:
-    """The features of each customer from ``source``, a relation with one row per customer
-    holding the aggregates of ``customer_sql`` (in no order: ``finish_features`` sorts)."""
-    d = dialect
+def final_sql(as_of: dt.date, money: bool, product: bool, quantity: bool, returns: bool,
+              source: str) -> str:
+    """The features of each customer as of ``as_of`` from ``source``, a relation with one row
+    per customer holding the aggregates of ``customer_sql`` (in no order: ``finish_features``
+    sorts). DuckDB SQL: the Spark engine finishes its features in DuckDB too."""
+    day = f"DATE '{as_of.isoformat()}'"
     last = "coalesce(last_buy, last_any)"
     first = "coalesce(first_buy, first_any)"
-    tenure = d.days_between(first, as_of)
+    tenure = _days_between(first, day)
     columns = [
         "customer",
-        f"{d.days_between(last, as_of)} AS recency_days",
+        f"{_days_between(last, day)} AS recency_days",
         "frequency",
     ]
     if money:
         columns += [
-            f"{d.as_double('coalesce(net_amount, 0)')} AS monetary",
-            f"CASE WHEN frequency > 0 THEN {d.as_double('coalesce(gross_amount, 0)')} / frequency "
+            f"{_as_double('coalesce(net_amount, 0)')} AS monetary",
+            f"CASE WHEN frequency > 0 THEN {_as_double('coalesce(gross_amount, 0)')} / frequency "
             "ELSE 0 END AS avg_order_value",
         ]
     columns += [
         f"{tenure} AS tenure_days",
-        f"CASE WHEN frequency > 1 THEN {d.as_double(d.days_between('first_buy', 'last_buy'))} "
-        f"/ (frequency - 1) ELSE {d.as_double(tenure)} END AS mean_days_between_orders",
+        f"CASE WHEN frequency > 1 THEN {_as_double(_days_between('first_buy', 'last_buy'))} "
+        f"/ (frequency - 1) ELSE {_as_double(tenure)} END AS mean_days_between_orders",
     ]
     if product:
         columns.append("distinct_products")
     if quantity:
-        columns.append(f"{d.as_double('coalesce(net_quantity, 0)')} AS total_items")
+        columns.append(f"{_as_double('coalesce(net_quantity, 0)')} AS total_items")
     else:
-        columns.append(f"{d.as_double('purchase_lines - return_lines')} AS total_items")
+        columns.append(f"{_as_double('purchase_lines - return_lines')} AS total_items")
     if returns:
         if money:
             columns.append(
                 "CASE WHEN coalesce(gross_amount, 0) > 0 THEN "
-                f"{d.as_double('coalesce(returned_amount, 0)')} / "
-                f"{d.as_double('gross_amount')} ELSE 0 END AS return_share")
+                f"{_as_double('coalesce(returned_amount, 0)')} / "
+                f"{_as_double('gross_amount')} ELSE 0 END AS return_share")
         else:
             columns.append("CASE WHEN purchase_lines > 0 THEN "
-                           f"{d.as_double('return_lines')} / purchase_lines ELSE 0 END "
+                           f"{_as_double('return_lines')} / purchase_lines ELSE 0 END "
                            "AS return_share")
     select = ",\n          ".join(columns)
     return f"SELECT {select}\nFROM {source}"

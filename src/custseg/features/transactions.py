@@ -36,7 +36,7 @@ from .columns import ColumnMap, map_columns
 from .date_window import date_notes, no_dates_error, today, window_counts
 from .dates import bad_dates_error, read_dates
 from .duck_session import connect, execute_bounded
-from .feature_sql import DUCKDB, customer_sql, feature_names, final_sql
+from .feature_sql import customer_sql, feature_names, final_sql
 from .line_checks import Checks, check_numbers, customer_key, prescan
 from .line_sql import QUALITY_COUNTS, lines_sql, quality_sql
 
@@ -258,7 +258,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, columns: ColumnMap, total: int,
     # Every line dated on or before the as-of date is in (later ones have no day).
     customers = "(SELECT * FROM per_customer WHERE NOT quality) per_customer"
     # Unordered: finish_features sorts the customers (as for every engine).
-    sql = final_sql(DUCKDB, as_of_sql, money=money, product=columns.product is not None,
+    sql = final_sql(as_of, money=money, product=columns.product is not None,
                     quantity=columns.quantity is not None, returns=returns_used > 0,
                     source=customers)
     frame = con.execute(sql).df()
