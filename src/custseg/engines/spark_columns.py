@@ -31,7 +31,7 @@ from ..features.columns import ColumnMap
 from ..features.date_window import EARLIEST
 from ..features.dates import DateReading
 from ..features.feature_sql import NET_AMOUNT, customer_aggregates
-from ..missing import LONGEST_TOKEN, MISSING_TOKENS
+from ..missing import is_missing_quick_sql
 from ..prep import Preparer
 
 
@@ -77,23 +77,12 @@ def spark_date(day: dt.date) -> str:
 
 # Spark SQL below is written as text: building column objects costs a round trip to the JVM
 # per expression node (about 2 s for ``parse_lines`` on a fresh session), parsing text one.
-def spark_missing(text: str) -> str:
-    """SQL: true where the text ``text`` is missing: NULL or a missing token
-    (missing.MISSING_TOKENS).
-
-    Only text as short as the longest token is lowered (Spark lowers through ICU, a cost per
-    line): the tokens are ASCII and lowering never shortens text, so longer text is none."""
-    tokens = ", ".join(spark_string(token) for token in MISSING_TOKENS)
-    return (f"({text} IS NULL OR (length(trim({text})) <= {LONGEST_TOKEN} "
-            f"AND lower(trim({text})) IN ({tokens})))")
-
-
 def spark_text(column: str | None) -> str:
     """SQL: a text column trimmed, missing tokens as NULL (as the DuckDB reader)."""
     if column is None:
         return "CAST(NULL AS STRING)"
     text = f"CAST({spark_ident(column)} AS STRING)"
-    return f"CASE WHEN {spark_missing(text)} THEN NULL ELSE trim({text}) END"
+    return f"CASE WHEN {is_missing_quick_sql(text)} THEN NULL ELSE trim({text}) END"
 
 
 def spark_number(text: str, decimal: str) -> str:
@@ -121,7 +110,7 @@ def spark_number(text: str, decimal: str) -> str:
         cleaned = (f"CASE WHEN {rlike(s, numbers.GROUPED_COMMA)} THEN {replace(s, ',', '')} "
                    f"WHEN {rlike(s, numbers.GROUPED_SPACE)} THEN {replace(s, spaces, '')} "
                    f"ELSE {s} END")
-    return (f"CASE WHEN {spark_missing(text)} THEN CAST(NULL AS DOUBLE) "
+    return (f"CASE WHEN {is_missing_quick_sql(text)} THEN CAST(NULL AS DOUBLE) "
             f"ELSE try_cast({cleaned} AS DOUBLE) END")
 
 

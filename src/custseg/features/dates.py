@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ..errors import DataError
-from ..missing import LONGEST_TOKEN, is_missing_sql
+from ..missing import is_missing_quick_sql, is_missing_sql
 from ..sql import ident as _q
 from ..sql import literal as _lit
 from .date_sql import Rule, given_format_duckdb, given_format_spark, rules_duckdb, rules_spark
@@ -87,9 +87,7 @@ class DateReading:
         """True where the value is missing (empty, NA, null, ...): no date, not a bad date."""
         if self.native:
             return f"({text} IS NULL)"
-        # ``text`` is trimmed: only short values can be missing tokens (cheaper on 10M lines).
-        return f"({text} IS NULL OR (length({text}) <= {LONGEST_TOKEN} AND " \
-               f"{is_missing_sql(text)}))"
+        return is_missing_quick_sql(text, trimmed=True)
 
     @property
     def description(self) -> str:
