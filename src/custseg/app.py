@@ -27,7 +27,7 @@ from custseg.app_names import CarriedNames, carry
 from custseg.app_quality import quality_section
 from custseg.errors import CustsegError
 from custseg.features.customers import read_customers
-from custseg.report import profile_image, projection
+from custseg.report import profile_image, projection, stability_text
 from custseg.schema import resolve_name
 from custseg.sources import VIEW, open_source
 from custseg.targeting import with_groups
@@ -136,13 +136,6 @@ def data_section() -> tuple[str | None, dict[str, Any]] | None:
     else:
         options = app_mapping.history_mapping(preview)
     return None if options is None else (path, options)
-
-
-def stability_text(segment: dict[str, Any]) -> str:
-    """ "stable (0.96)", or "not measured"."""
-    if segment.get("stability") is None:
-        return str(segment.get("stability_label", "not measured"))
-    return f"{segment['stability_label']} ({segment['stability']:.2f})"
 
 
 def explore_section(result: custseg.SegmentationResult, run_key: str,

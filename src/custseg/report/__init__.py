@@ -129,7 +129,7 @@ def render_report(result: ReportInput) -> str:
                         for _, part in affinity.groupby("segment")}
                        if affinity is not None else {}),
         rfm_names=[n for n in RFM_NAMES if n in summary.get("rfm", {}).get("counts", {})],
-        segment_stability={p.id: _stability_text(by_segment.get(p.id, {}))
+        segment_stability={p.id: stability_text(by_segment.get(p.id, {}))
                            for p in result.profiles},
         roles=role_rows(summary), generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         scatter_points=charts.SCATTER_POINTS))
@@ -144,7 +144,7 @@ def role_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(f, roles[f], descriptions.get(roles[f], "")) for f in features]
 
 
-def _stability_text(segment: dict[str, Any]) -> str:
+def stability_text(segment: dict[str, Any]) -> str:
     """"stable (0.96)", or "not measured"."""
     value = segment.get("stability")
     label = segment.get("stability_label", "not measured")
